@@ -1,0 +1,20 @@
+//! Stint's privileged-identity workflow as pure rules.
+//!
+//! Nothing here reads a clock, touches a database or speaks HTTP: every rule takes `now` as a
+//! parameter so that expiry and validity are testable, and the crate compiles to wasm so the
+//! browser can share types with the server.
+#![forbid(unsafe_code)]
+
+pub mod audit;
+pub mod enrollment;
+pub mod error;
+pub mod ids;
+pub mod principal;
+pub mod role;
+pub mod text;
+pub mod time;
+pub mod user;
+
+pub use error::ParseError;
+pub use ids::{AssignmentId, PasskeyId, RoleId, UserId};
+pub use time::Timestamp;

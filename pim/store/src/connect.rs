@@ -1,0 +1,47 @@
+//! Opening a database and bringing its schema up to date.
+
+use sqlx::postgres::PgPoolOptions;
+use sqlx::sqlite::{SqliteConnectOptions, SqliteJournalMode, SqlitePoolOptions, SqliteSynchronous};
+use std::str::FromStr;
+use std::time::Duration;
+
+use crate::{Db, StoreError};
+
+static SQLITE_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/sqlite");
+static POSTGRES_MIGRATIONS: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/postgres");
+
+/// Connects to `url` (`sqlite:…` or `postgres://…`) and applies pending migrations.
+///
+/// SQLite runs in WAL mode with `synchronous=FULL` (a committed activation survives a power
+/// cut), foreign keys on, and a 5 s busy timeout.
+pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> {
+    let db = if url.starts_with("sqlite:") {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .foreign_keys(true)
+            .busy_timeout(Duration::from_secs(5));
+        let pool = SqlitePoolOptions::new()
+            .max_connections(max_connections)
+            .connect_with(options)
+            .await?;
+        Db::Sqlite(pool)
+    } else {
+        let pool = PgPoolOptions::new()
+            .max_connections(max_connections)
+            .connect(url)
+            .await?;
+        Db::Postgres(pool)
+    };
+    migrate(&db).await?;
+    Ok(db)
+}
+
+pub(crate) async fn migrate(db: &Db) -> Result<(), StoreError> {
+    match db {
+        Db::Sqlite(pool) => SQLITE_MIGRATIONS.run(pool).await?,
+        Db::Postgres(pool) => POSTGRES_MIGRATIONS.run(pool).await?,
+    }
+    Ok(())
+}

@@ -1,0 +1,61 @@
+//! Stint's persistence, the only crate that speaks SQL.
+//!
+//! One code path serves SQLite (the embedded default) and PostgreSQL: the SQL is written once
+//! in the portable subset (`$N` parameters, TEXT ids, BIGINT Unix seconds, `RETURNING`,
+//! `ON CONFLICT`), and [`Db`]/[`Tx`] dispatch it to the engine's pool. Reads go through
+//! [`Store`]; every write goes through a [`Tx`], so that a state change and its audit event
+//! commit together.
+#![forbid(unsafe_code)]
+
+pub mod assignments;
+mod audit;
+mod ceremonies;
+mod connect;
+mod db;
+mod enrollment;
+mod error;
+mod passkeys;
+pub mod rows;
+pub mod testing;
+mod users;
+
+pub use audit::AuditRecord;
+pub use ceremonies::NewCeremony;
+pub use connect::connect;
+pub use db::{Db, Tx};
+pub use enrollment::NewEnrollmentLink;
+pub use error::StoreError;
+pub use passkeys::NewPasskey;
+pub use users::{NewUser, UserChanges};
+
+use std::sync::Arc;
+
+/// A handle to the database plus the audit chain key, cheap to clone.
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    audit_key: Arc<[u8]>,
+}
+
+impl Store {
+    /// `audit_key` signs the audit hash chain; it must come from outside the database.
+    #[must_use]
+    pub fn new(db: Db, audit_key: &[u8]) -> Self {
+        Self {
+            db,
+            audit_key: audit_key.into(),
+        }
+    }
+
+    #[must_use]
+    pub fn db(&self) -> &Db {
+        &self.db
+    }
+
+    /// Starts a write transaction (`BEGIN IMMEDIATE` on SQLite, so writers queue on the busy
+    /// timeout instead of failing when a deferred transaction upgrades).
+    pub async fn begin(&self) -> Result<Tx, StoreError> {
+        let tx = self.db.begin().await?;
+        Ok(Tx::new(tx, self.audit_key.clone()))
+    }
+}
