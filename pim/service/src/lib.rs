@@ -1,1 +1,92 @@
+//! Stint's use cases. Each function loads what it needs, lets pim-core decide, and commits the
+//! change with its audit event through one pim-store transaction. The app's server functions,
+//! the REST API, background jobs and tests all call this crate and nothing below it.
+#![forbid(unsafe_code)]
 
+mod bootstrap;
+pub mod clock;
+mod error;
+mod limits;
+mod my_passkeys;
+pub mod passkeys;
+mod principal;
+mod registration;
+mod sign_in;
+pub mod step_up;
+mod tokens;
+pub mod users;
+
+pub use bootstrap::BootstrapOutcome;
+pub use clock::{Clock, FixedClock, SystemClock};
+pub use error::ServiceError;
+pub use limits::RateLimits;
+pub use passkeys::{Ceremony, WebauthnConfig};
+pub use principal::{ABSOLUTE_SESSION_SECONDS, SessionIdentity};
+pub use registration::EnrollmentInfo;
+pub use step_up::StepUpPurpose;
+pub use users::{UserForm, UserPage};
+
+use std::sync::Arc;
+
+use pim_store::Store;
+use url::Url;
+
+/// Settings the use cases need; the server builds it from its configuration.
+#[derive(Debug, Clone)]
+pub struct PimConfig {
+    /// Where people reach Stint; the WebAuthn origin, and the base of every link Stint prints.
+    pub public_url: Url,
+    /// How long an enrollment link stays valid, in seconds.
+    pub enrollment_ttl_seconds: i64,
+    /// How long the first administrator's active Global Administrator assignment lasts.
+    pub bootstrap_admin_hours: i64,
+}
+
+/// The service facade: cheap to clone, shared by every caller.
+#[derive(Clone)]
+pub struct Pim {
+    store: Store,
+    clock: Arc<dyn Clock>,
+    webauthn: Arc<passkeys::Webauthn>,
+    config: Arc<PimConfig>,
+    limits: Arc<RateLimits>,
+}
+
+impl Pim {
+    pub fn new(
+        store: Store,
+        clock: Arc<dyn Clock>,
+        config: PimConfig,
+    ) -> Result<Self, ServiceError> {
+        let webauthn = passkeys::build_webauthn(&config.public_url)?;
+        Ok(Self {
+            store,
+            clock,
+            webauthn: Arc::new(webauthn),
+            config: Arc::new(config),
+            limits: Arc::new(RateLimits::default()),
+        })
+    }
+
+    #[must_use]
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    #[must_use]
+    pub fn now(&self) -> pim_core::Timestamp {
+        self.clock.now()
+    }
+
+    #[must_use]
+    pub fn config(&self) -> &PimConfig {
+        &self.config
+    }
+
+    /// An absolute link into the portal.
+    #[must_use]
+    pub fn link(&self, path: &str) -> String {
+        let base = self.config.public_url.as_str().trim_end_matches('/');
+        format!("{base}{path}")
+    }
+}

@@ -12,7 +12,7 @@ mod audit;
 mod ceremonies;
 mod connect;
 mod db;
-mod enrollment;
+pub mod enrollment;
 mod error;
 mod passkeys;
 pub mod rows;

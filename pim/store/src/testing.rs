@@ -1,9 +1,8 @@
-//! Databases for tests: in-memory SQLite by default, or a fresh schema on the PostgreSQL server
+//! Databases for tests: a fresh SQLite file by default, or a fresh schema on the PostgreSQL server
 //! named by `STINT_TEST_PG_URL` (the test command sets it for its second pass), so that the
 //! same tests run unchanged on both engines.
 
 use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
-use sqlx::sqlite::{SqliteConnectOptions, SqlitePoolOptions};
 use std::str::FromStr;
 
 use crate::connect::migrate;
@@ -16,14 +15,11 @@ pub async fn fresh_db() -> Result<Db, StoreError> {
     let db = match std::env::var(PG_URL_VAR) {
         Ok(url) if !url.is_empty() => fresh_pg_schema(&url).await?,
         _ => {
-            // One connection: every connection to `:memory:` would be a separate database.
-            let options = SqliteConnectOptions::from_str("sqlite::memory:")?.foreign_keys(true);
-            Db::Sqlite(
-                SqlitePoolOptions::new()
-                    .max_connections(1)
-                    .connect_with(options)
-                    .await?,
-            )
+            // A file, not `:memory:`: the pool needs several connections, as in production.
+            let dir = std::env::temp_dir().join("stint-tests");
+            std::fs::create_dir_all(&dir)?;
+            let path = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
+            return crate::connect(&format!("sqlite://{}", path.display()), 4).await;
         }
     };
     migrate(&db).await?;

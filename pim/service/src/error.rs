@@ -1,0 +1,42 @@
+use pim_core::ParseError;
+use pim_core::enrollment::EnrollmentDenial;
+use pim_store::StoreError;
+use thiserror::Error;
+
+/// What a use case can answer instead of success. The app maps each kind to one status and one
+/// message; `Internal` causes are logged and never shown.
+#[derive(Debug, Error)]
+pub enum ServiceError {
+    #[error(transparent)]
+    InvalidInput(#[from] ParseError),
+    /// The one answer to every failed sign-in or step-up, whatever the cause, so that nobody
+    /// learns which accounts exist or which check failed.
+    #[error("the passkey could not be verified")]
+    AuthenticationFailed,
+    #[error("sign in first")]
+    Unauthenticated,
+    #[error("you do not have an active role that allows this")]
+    Forbidden,
+    #[error("not found")]
+    NotFound,
+    #[error("{0}")]
+    Conflict(&'static str),
+    #[error(transparent)]
+    Enrollment(#[from] EnrollmentDenial),
+    #[error("too many attempts; wait a minute and try again")]
+    RateLimited,
+    #[error(transparent)]
+    Internal(#[from] anyhow::Error),
+}
+
+impl From<StoreError> for ServiceError {
+    fn from(err: StoreError) -> Self {
+        match err {
+            StoreError::Duplicate("e-mail") => {
+                Self::Conflict("a user with this e-mail already exists")
+            }
+            StoreError::Duplicate(_) => Self::Conflict("this record already exists"),
+            other => Self::Internal(anyhow::Error::new(other).context("store")),
+        }
+    }
+}

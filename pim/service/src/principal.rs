@@ -1,0 +1,51 @@
+//! Turning a session into a principal, on every request.
+
+use pim_core::principal::Principal;
+use pim_core::time::HOUR;
+use pim_core::{Timestamp, UserId};
+use serde::{Deserialize, Serialize};
+
+use crate::{Pim, ServiceError};
+
+/// What a session remembers about its person: nothing about roles, which are re-read each time.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SessionIdentity {
+    pub user_id: UserId,
+    /// The user's session epoch at sign-in; a later bump (disable, sign out everywhere) ends
+    /// this session.
+    pub epoch: i64,
+    pub signed_in_at: Timestamp,
+}
+
+/// A session ends 12 h after sign-in, however active it has been.
+pub const ABSOLUTE_SESSION_SECONDS: i64 = 12 * HOUR;
+
+impl Pim {
+    /// The principal behind a session, with the roles in effect now. Fails with
+    /// `Unauthenticated` when the user is gone or disabled, the session was ended, or it
+    /// outlived its absolute lifetime.
+    pub async fn principal(&self, identity: &SessionIdentity) -> Result<Principal, ServiceError> {
+        let now = self.now();
+        if identity.signed_in_at.seconds_until(now) >= ABSOLUTE_SESSION_SECONDS {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let row = self
+            .store()
+            .find_user_row(identity.user_id)
+            .await?
+            .ok_or(ServiceError::Unauthenticated)?;
+        if row.status != "active" || row.session_epoch != identity.epoch {
+            return Err(ServiceError::Unauthenticated);
+        }
+        let active_roles = self
+            .store()
+            .find_active_roles(identity.user_id, now)
+            .await?;
+        Ok(Principal {
+            user_id: identity.user_id,
+            display_name: row.display_name,
+            active_roles,
+            now,
+        })
+    }
+}

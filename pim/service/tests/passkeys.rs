@@ -1,0 +1,476 @@
+//! Real WebAuthn ceremonies against the service, driven by webauthn-authenticator-rs software
+//! authenticators, on whichever engine the test command selects.
+
+use std::sync::Arc;
+
+use pim_core::Timestamp;
+use pim_core::role::BuiltinRole;
+use pim_core::user::UserStatus;
+use pim_service::{
+    BootstrapOutcome, FixedClock, Pim, PimConfig, ServiceError, SessionIdentity, StepUpPurpose,
+    UserForm,
+};
+use pim_store::Store;
+use pim_store::testing::fresh_db;
+use url::Url;
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+use webauthn_rs_proto::{
+    CreationChallengeResponse, RequestChallengeResponse, UserVerificationPolicy,
+};
+
+const ORIGIN: &str = "http://localhost:3000";
+const IP: &str = "127.0.0.1";
+
+struct Fixture {
+    pim: Pim,
+    clock: Arc<FixedClock>,
+}
+
+async fn fixture() -> Fixture {
+    let store = Store::new(fresh_db().await.expect("database"), b"audit key");
+    let clock = Arc::new(FixedClock::at(Timestamp::from_unix(1_800_000_000)));
+    let config = PimConfig {
+        public_url: Url::parse(ORIGIN).unwrap(),
+        enrollment_ttl_seconds: 24 * 3600,
+        bootstrap_admin_hours: 24,
+    };
+    Fixture {
+        pim: Pim::new(store, clock.clone(), config).unwrap(),
+        clock,
+    }
+}
+
+fn authenticator() -> SoftPasskey {
+    // `true`: the soft authenticator claims user verification, as a real passkey does.
+    SoftPasskey::new(true)
+}
+
+fn token_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap().to_owned()
+}
+
+fn register(auth: &mut SoftPasskey, options: serde_json::Value) -> String {
+    let ccr: CreationChallengeResponse = serde_json::from_value(options).unwrap();
+    let reg = auth
+        .do_registration(Url::parse(ORIGIN).unwrap(), ccr)
+        .expect("registration");
+    serde_json::to_string(&reg).unwrap()
+}
+
+fn assert_with(auth: &mut SoftPasskey, options: serde_json::Value) -> String {
+    let rcr: RequestChallengeResponse = serde_json::from_value(options).unwrap();
+    let cred = auth
+        .do_authentication(Url::parse(ORIGIN).unwrap(), rcr)
+        .expect("assertion");
+    serde_json::to_string(&cred).unwrap()
+}
+
+async fn bootstrap_link(pim: &Pim) -> String {
+    match pim.ensure_bootstrap().await.unwrap() {
+        BootstrapOutcome::Created { enrollment_url } => enrollment_url,
+        other => panic!("expected a fresh bootstrap, got {other:?}"),
+    }
+}
+
+async fn enroll(pim: &Pim, auth: &mut SoftPasskey, url: &str) -> pim_core::UserId {
+    let token = token_of(url);
+    let ceremony = pim.start_enrollment("s1", IP, &token).await.unwrap();
+    let cred = register(auth, ceremony.options);
+    pim.finish_enrollment("s1", &token, &ceremony.id, "Laptop", &cred)
+        .await
+        .unwrap()
+}
+
+async fn sign_in(
+    pim: &Pim,
+    auth: &mut SoftPasskey,
+    email: &str,
+) -> Result<SessionIdentity, ServiceError> {
+    let ceremony = pim.start_sign_in("s2", IP, Some(email)).await.unwrap();
+    let cred = assert_with(auth, ceremony.options);
+    pim.finish_sign_in("s2", IP, &ceremony.id, &cred).await
+}
+
+#[tokio::test]
+async fn the_first_administrator_enrolls_and_signs_in_as_an_active_global_administrator() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    let url = bootstrap_link(&f.pim).await;
+    assert!(url.starts_with("http://localhost:3000/enroll/"), "{url}");
+    enroll(&f.pim, &mut key, &url).await;
+    let identity = sign_in(&f.pim, &mut key, "admin@localhost")
+        .await
+        .expect("sign-in");
+    let principal = f.pim.principal(&identity).await.unwrap();
+    assert!(
+        principal
+            .active_roles
+            .iter()
+            .any(|r| r.role_id == BuiltinRole::GlobalAdministrator.id())
+    );
+    assert!(principal.as_user_admin().is_some());
+    assert_eq!(
+        f.pim.ensure_bootstrap().await.unwrap(),
+        BootstrapOutcome::Done
+    );
+}
+
+#[tokio::test]
+async fn the_bootstrap_global_administrator_role_ends_after_24_hours() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let identity = sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap();
+    f.clock.advance(24 * 3600 - 1);
+    assert!(
+        f.pim
+            .principal(&SessionIdentity {
+                signed_in_at: f.pim.now(),
+                ..identity
+            })
+            .await
+            .unwrap()
+            .as_user_admin()
+            .is_some()
+    );
+    f.clock.advance(1);
+    let later = f
+        .pim
+        .principal(&SessionIdentity {
+            signed_in_at: f.pim.now(),
+            ..identity
+        })
+        .await
+        .unwrap();
+    assert!(
+        later.as_user_admin().is_none(),
+        "the active assignment has ended"
+    );
+}
+
+#[tokio::test]
+async fn an_enrollment_link_cannot_be_used_twice() {
+    let f = fixture().await;
+    let url = bootstrap_link(&f.pim).await;
+    enroll(&f.pim, &mut authenticator(), &url).await;
+    let err = f
+        .pim
+        .start_enrollment("s1", IP, &token_of(&url))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Enrollment(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_expired_enrollment_link_is_refused() {
+    let f = fixture().await;
+    let url = bootstrap_link(&f.pim).await;
+    f.clock.advance(24 * 3600);
+    let err = f
+        .pim
+        .start_enrollment("s1", IP, &token_of(&url))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::Enrollment(pim_core::enrollment::EnrollmentDenial::Expired)
+        ),
+        "{err:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_replayed_sign_in_ceremony_is_refused() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let ceremony = f
+        .pim
+        .start_sign_in("s2", IP, Some("admin@localhost"))
+        .await
+        .unwrap();
+    let cred = assert_with(&mut key, ceremony.options);
+    f.pim
+        .finish_sign_in("s2", IP, &ceremony.id, &cred)
+        .await
+        .expect("first use");
+    let err = f
+        .pim
+        .finish_sign_in("s2", IP, &ceremony.id, &cred)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::AuthenticationFailed), "{err:?}");
+}
+
+#[tokio::test]
+async fn a_ceremony_cannot_be_finished_from_another_session() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let ceremony = f
+        .pim
+        .start_sign_in("victim", IP, Some("admin@localhost"))
+        .await
+        .unwrap();
+    let cred = assert_with(&mut key, ceremony.options);
+    let err = f
+        .pim
+        .finish_sign_in("attacker", IP, &ceremony.id, &cred)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::AuthenticationFailed), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_assertion_without_user_verification_is_refused() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let ceremony = f
+        .pim
+        .start_sign_in("s2", IP, Some("admin@localhost"))
+        .await
+        .unwrap();
+    // A tampered client downgrades the request, so the authenticator does not verify the user.
+    let mut rcr: RequestChallengeResponse = serde_json::from_value(ceremony.options).unwrap();
+    rcr.public_key.user_verification = UserVerificationPolicy::Discouraged_DO_NOT_USE;
+    let assertion = key
+        .do_authentication(Url::parse(ORIGIN).unwrap(), rcr)
+        .expect("assertion");
+    let json = serde_json::to_string(&assertion).unwrap();
+    let err = f
+        .pim
+        .finish_sign_in("s2", IP, &ceremony.id, &json)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::AuthenticationFailed), "{err:?}");
+}
+
+#[tokio::test]
+async fn an_unknown_email_gets_a_ceremony_that_cannot_succeed() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let ceremony = f
+        .pim
+        .start_sign_in("s2", IP, Some("nobody@example.org"))
+        .await
+        .unwrap();
+    let allowed = &ceremony.options["publicKey"]["allowCredentials"];
+    assert_eq!(
+        allowed.as_array().map(Vec::len),
+        Some(1),
+        "looks like a real account: {allowed}"
+    );
+}
+
+#[tokio::test]
+async fn a_disabled_user_cannot_sign_in_and_loses_their_sessions() {
+    let f = fixture().await;
+    let mut admin_key = authenticator();
+    enroll(&f.pim, &mut admin_key, &bootstrap_link(&f.pim).await).await;
+    let admin_identity = sign_in(&f.pim, &mut admin_key, "admin@localhost")
+        .await
+        .unwrap();
+    let admin = f.pim.principal(&admin_identity).await.unwrap();
+    let cap = f.pim.require_user_admin(&admin).unwrap();
+    let form = UserForm {
+        display_name: "Grace Hopper".into(),
+        email: "grace@example.org".into(),
+        manager_id: String::new(),
+    };
+    let (grace, link) = f.pim.create_user(&cap, &form).await.unwrap();
+    let mut grace_key = authenticator();
+    enroll(&f.pim, &mut grace_key, &link).await;
+    let grace_session = sign_in(&f.pim, &mut grace_key, "grace@example.org")
+        .await
+        .unwrap();
+    assert!(f.pim.principal(&grace_session).await.is_ok());
+
+    // A sign-in already under way when the account is disabled must not complete.
+    let pending = f
+        .pim
+        .start_sign_in("s4", IP, Some("grace@example.org"))
+        .await
+        .unwrap();
+    let assertion = assert_with(&mut grace_key, pending.options);
+
+    f.pim
+        .set_user_status(&cap, grace.id, UserStatus::Disabled)
+        .await
+        .unwrap();
+    assert!(matches!(
+        f.pim.principal(&grace_session).await,
+        Err(ServiceError::Unauthenticated)
+    ));
+    let err = f
+        .pim
+        .finish_sign_in("s4", IP, &pending.id, &assertion)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::AuthenticationFailed), "{err:?}");
+    let fresh = f
+        .pim
+        .start_sign_in("s4", IP, Some("grace@example.org"))
+        .await
+        .unwrap();
+    let rcr: RequestChallengeResponse = serde_json::from_value(fresh.options).unwrap();
+    assert!(
+        grace_key
+            .do_authentication(Url::parse(ORIGIN).unwrap(), rcr)
+            .is_err(),
+        "options offer none of her keys"
+    );
+}
+
+#[tokio::test]
+async fn a_second_passkey_can_be_added_and_the_first_removed_with_a_step_up() {
+    let f = fixture().await;
+    let mut first = authenticator();
+    enroll(&f.pim, &mut first, &bootstrap_link(&f.pim).await).await;
+    let me = f
+        .pim
+        .principal(
+            &sign_in(&f.pim, &mut first, "admin@localhost")
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+
+    f.clock.advance(60);
+    let mut second = authenticator();
+    let ceremony = f.pim.start_add_passkey("s3", IP, &me).await.unwrap();
+    let excluded = ceremony.options["publicKey"]["excludeCredentials"]
+        .as_array()
+        .map(Vec::len);
+    assert_eq!(excluded, Some(1), "the existing passkey is excluded");
+    let cred = register(&mut second, ceremony.options);
+    f.pim
+        .finish_add_passkey("s3", &me, &ceremony.id, "Phone", &cred)
+        .await
+        .unwrap();
+    let keys = f.pim.list_my_passkeys(&me).await.unwrap();
+    assert_eq!(
+        keys.iter().map(|k| k.label.as_str()).collect::<Vec<_>>(),
+        ["Laptop", "Phone"]
+    );
+
+    let laptop = keys[0].id;
+    let step_up = f
+        .pim
+        .start_step_up("s3", IP, &me, StepUpPurpose::RemovePasskey(laptop))
+        .await
+        .unwrap();
+    let proof = assert_with(&mut second, step_up.options);
+    f.pim
+        .remove_passkey("s3", &me, laptop, &step_up.id, &proof)
+        .await
+        .unwrap();
+    assert_eq!(f.pim.list_my_passkeys(&me).await.unwrap().len(), 1);
+    assert!(
+        sign_in(&f.pim, &mut second, "admin@localhost")
+            .await
+            .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn a_step_up_for_one_passkey_cannot_remove_another() {
+    let f = fixture().await;
+    let mut first = authenticator();
+    enroll(&f.pim, &mut first, &bootstrap_link(&f.pim).await).await;
+    let me = f
+        .pim
+        .principal(
+            &sign_in(&f.pim, &mut first, "admin@localhost")
+                .await
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    let ceremony = f.pim.start_add_passkey("s3", IP, &me).await.unwrap();
+    let mut second = authenticator();
+    let cred = register(&mut second, ceremony.options);
+    f.pim
+        .finish_add_passkey("s3", &me, &ceremony.id, "Phone", &cred)
+        .await
+        .unwrap();
+    let keys = f.pim.list_my_passkeys(&me).await.unwrap();
+
+    let step_up = f
+        .pim
+        .start_step_up("s3", IP, &me, StepUpPurpose::RemovePasskey(keys[1].id))
+        .await
+        .unwrap();
+    let proof = assert_with(&mut first, step_up.options);
+    let err = f
+        .pim
+        .remove_passkey("s3", &me, keys[0].id, &step_up.id, &proof)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::AuthenticationFailed), "{err:?}");
+    assert_eq!(f.pim.list_my_passkeys(&me).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn the_only_passkey_cannot_be_removed() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let me = f
+        .pim
+        .principal(&sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap())
+        .await
+        .unwrap();
+    let only = f.pim.list_my_passkeys(&me).await.unwrap()[0].id;
+    let step_up = f
+        .pim
+        .start_step_up("s3", IP, &me, StepUpPurpose::RemovePasskey(only))
+        .await
+        .unwrap();
+    let proof = assert_with(&mut key, step_up.options);
+    let err = f
+        .pim
+        .remove_passkey("s3", &me, only, &step_up.id, &proof)
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Conflict(_)), "{err:?}");
+}
+
+#[tokio::test]
+async fn every_sign_in_attempt_is_audited() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap();
+    let ceremony = f
+        .pim
+        .start_sign_in("s2", IP, Some("admin@localhost"))
+        .await
+        .unwrap();
+    assert!(
+        f.pim
+            .finish_sign_in("s2", IP, &ceremony.id, "{not json")
+            .await
+            .is_err()
+    );
+    let actions: Vec<String> = f
+        .pim
+        .store()
+        .list_audit(None, 5)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|e| format!("{}:{}", e.action, e.outcome))
+        .collect();
+    assert_eq!(
+        &actions[..2],
+        [
+            "auth.sign_in.failed:failure",
+            "auth.sign_in.succeeded:success"
+        ]
+    );
+}
