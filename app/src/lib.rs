@@ -1,1 +1,68 @@
-pub fn placeholder() {}
+//! Stint's portal: pages, components and the server functions behind them.
+#![forbid(unsafe_code)]
+
+pub mod api;
+pub mod components;
+pub mod error;
+pub mod pages;
+#[cfg(feature = "ssr")]
+pub mod ssr;
+
+use leptos::prelude::*;
+use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
+use leptos_router::components::{Route, Router, Routes};
+use leptos_router::path;
+
+use crate::api::me::current_user;
+use crate::components::nav::Nav;
+use crate::pages::{
+    account::AccountPage, enroll::EnrollPage, home::HomePage, not_found::NotFoundPage,
+    sign_in::SignInPage, user_edit::UserEditPage, users::UsersPage,
+};
+
+/// The HTML document around the app.
+pub fn shell(options: LeptosOptions) -> impl IntoView {
+    view! {
+        <!DOCTYPE html>
+        <html lang="en">
+            <head>
+                <meta charset="utf-8" />
+                <meta name="viewport" content="width=device-width, initial-scale=1" />
+                <meta name="color-scheme" content="light dark" />
+                <HydrationScripts options />
+                <MetaTags />
+            </head>
+            <body>
+                <App />
+            </body>
+        </html>
+    }
+}
+
+#[component]
+pub fn App() -> impl IntoView {
+    provide_meta_context();
+    let me = Resource::new(|| (), |_| current_user());
+    view! {
+        <Stylesheet id="leptos" href="/pkg/stint.css" />
+        <Title text="Stint" />
+        <Router>
+            <Transition fallback=|| view! { <nav class="nav" aria-label="Main"><a class="brand" href="/">"Stint"</a></nav> }>
+                {move || Suspend::new(async move {
+                    let me = me.await.ok().flatten();
+                    view! { <Nav me /> }
+                })}
+            </Transition>
+            <main id="main">
+                <Routes fallback=NotFoundPage>
+                    <Route path=path!("/") view=HomePage />
+                    <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/enroll/:token") view=EnrollPage />
+                    <Route path=path!("/account") view=AccountPage />
+                    <Route path=path!("/settings/users") view=UsersPage />
+                    <Route path=path!("/settings/users/:id") view=UserEditPage />
+                </Routes>
+            </main>
+        </Router>
+    }
+}

@@ -1,1 +1,15 @@
+//! The browser entry point: hydrate the server-rendered page. Nothing else lives here.
+#![forbid(unsafe_code)]
 
+#[wasm_bindgen::prelude::wasm_bindgen]
+pub fn hydrate() {
+    console_error_panic_hook::set_once();
+    leptos::mount::hydrate_body(app::App);
+    // A marker for people's tools and the end-to-end tests: the page now runs its code.
+    if let Some(body) = web_sys::window()
+        .and_then(|w| w.document())
+        .and_then(|d| d.body())
+    {
+        let _ = body.set_attribute("data-hydrated", "true");
+    }
+}

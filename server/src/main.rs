@@ -1,1 +1,53 @@
-fn main() {}
+//! `server`: loads the configuration, builds Stint and serves it. No logic lives here.
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use pim_service::{BootstrapOutcome, SystemClock};
+use server::config::Settings;
+use server::startup::Application;
+use tracing_subscriber::EnvFilter;
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    let settings = match Settings::load() {
+        Ok(s) => s,
+        Err(err) => {
+            eprintln!("stint: {err}");
+            return ExitCode::from(2);
+        }
+    };
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info")),
+        )
+        .init();
+    match run(settings).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            eprintln!("stint: {err:#}");
+            ExitCode::FAILURE
+        }
+    }
+}
+
+async fn run(settings: Settings) -> anyhow::Result<()> {
+    let app = Application::build(&settings, Arc::new(SystemClock)).await?;
+    let url = settings.public_url.as_str().trim_end_matches('/');
+    println!("Stint is listening on {} (open {url})", settings.listen);
+    match &app.bootstrap {
+        BootstrapOutcome::Created { enrollment_url }
+        | BootstrapOutcome::Pending { enrollment_url } => {
+            println!();
+            println!("First administrator: open this one-time link to create your passkey");
+            println!(
+                "(valid for {} hours; restart Stint for a new one):",
+                settings.enrollment_link_hours
+            );
+            println!("BOOTSTRAP_ENROLLMENT_URL={enrollment_url}");
+            println!();
+        }
+        BootstrapOutcome::Done => {}
+    }
+    app.run().await
+}

@@ -1,5 +1,6 @@
 //! Turning a session into a principal, on every request.
 
+use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::Principal;
 use pim_core::time::HOUR;
 use pim_core::{Timestamp, UserId};
@@ -47,5 +48,42 @@ impl Pim {
             active_roles,
             now,
         })
+    }
+}
+
+impl Pim {
+    /// The session identity of someone who just enrolled: registering a user-verified passkey
+    /// is as strong as signing in with it.
+    pub async fn identity_after_enrollment(
+        &self,
+        user: UserId,
+    ) -> Result<SessionIdentity, ServiceError> {
+        let row = self
+            .store()
+            .find_user_row(user)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let event = AuditEvent::success(AuditAction::SignInSucceeded, Some(user))
+            .with_details(serde_json::json!({ "via": "enrollment" }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(SessionIdentity {
+            user_id: user,
+            epoch: row.session_epoch,
+            signed_in_at: now,
+        })
+    }
+
+    pub async fn record_sign_out(&self, user: UserId) -> Result<(), ServiceError> {
+        let mut tx = self.store().begin().await?;
+        tx.append_audit(
+            &AuditEvent::success(AuditAction::SignedOut, Some(user)),
+            self.now(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(())
     }
 }

@@ -1,0 +1,48 @@
+//! What the page shell shows about the signed-in person.
+
+use leptos::prelude::*;
+use pim_core::Timestamp;
+use serde::{Deserialize, Serialize};
+
+use crate::error::AppError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveRoleView {
+    pub name: String,
+    pub ends_at: Option<Timestamp>,
+}
+
+/// The signed-in person as the navigation needs them; only their own data.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeView {
+    pub display_name: String,
+    pub roles: Vec<ActiveRoleView>,
+    /// The server's clock when this was computed, so the browser counts down from the same now.
+    pub now: Timestamp,
+    pub can_manage_users: bool,
+}
+
+/// The caller, or `None` when nobody is signed in.
+///
+/// **Permissions**: anyone; returns only the caller's own name and roles.
+#[server(prefix = "/api", endpoint = "me")]
+pub async fn current_user() -> Result<Option<MeView>, AppError> {
+    let principal = match crate::ssr::principal().await {
+        Ok(p) => p,
+        Err(e) if e.kind == crate::error::ErrorKind::Unauthenticated => return Ok(None),
+        Err(e) => return Err(e),
+    };
+    Ok(Some(MeView {
+        can_manage_users: principal.as_user_admin().is_some(),
+        display_name: principal.display_name,
+        roles: principal
+            .active_roles
+            .into_iter()
+            .map(|r| ActiveRoleView {
+                name: r.name,
+                ends_at: r.ends_at,
+            })
+            .collect(),
+        now: principal.now,
+    }))
+}

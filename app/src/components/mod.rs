@@ -1,0 +1,3 @@
+pub mod nav;
+pub mod time;
+pub mod webauthn;

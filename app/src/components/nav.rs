@@ -1,0 +1,59 @@
+//! The navigation: only what the signed-in person may use, their name and active roles.
+
+use leptos::prelude::*;
+use leptos_router::components::A;
+
+use crate::api::auth::SignOut;
+use crate::api::me::MeView;
+use crate::components::time::TimeLeft;
+
+#[component]
+pub fn Nav(me: Option<MeView>) -> impl IntoView {
+    let sign_out = ServerAction::<SignOut>::new();
+    let Some(me) = me else {
+        return view! {
+            <nav class="nav" aria-label="Main">
+                <a class="brand" href="/">"Stint"</a>
+                <A href="/signin">"Sign in"</A>
+            </nav>
+        }
+        .into_any();
+    };
+    let now = me.now;
+    view! {
+        <nav class="nav" aria-label="Main">
+            <a class="brand" href="/">"Stint"</a>
+            <A href="/">"Home"</A>
+            <A href="/account">"My account"</A>
+            <Show when=move || me.can_manage_users>
+                <A href="/settings/users">"Users"</A>
+            </Show>
+            <span class="spacer"></span>
+            <span class="who">{me.display_name.clone()}</span>
+            <ActionForm action=sign_out attr:class="inline">
+                <button type="submit" class="link">"Sign out"</button>
+            </ActionForm>
+        </nav>
+        <Show when={
+            let empty = me.roles.is_empty();
+            move || !empty
+        }>
+            <ul class="active-roles" aria-label="Your active roles">
+                {me
+                    .roles
+                    .iter()
+                    .map(|r| {
+                        view! {
+                            <li>
+                                <strong>{r.name.clone()}</strong>
+                                " · "
+                                <TimeLeft ends_at=r.ends_at server_now=now />
+                            </li>
+                        }
+                    })
+                    .collect_view()}
+            </ul>
+        </Show>
+    }
+    .into_any()
+}

@@ -1,0 +1,27 @@
+pub mod account;
+pub mod enroll;
+pub mod home;
+pub mod not_found;
+pub mod sign_in;
+pub mod user_edit;
+pub mod users;
+
+use leptos::prelude::*;
+
+use crate::error::{AppError, ErrorKind};
+
+/// What a page shows when its data could not be loaded: a sign-in prompt for an ended session,
+/// otherwise the error's own words.
+#[component]
+pub fn LoadError(error: AppError) -> impl IntoView {
+    if error.kind == ErrorKind::Unauthenticated {
+        return view! {
+            <div class="notice">
+                <p>"You are not signed in, or your session has ended."</p>
+                <p><a href="/signin">"Sign in with your passkey"</a></p>
+            </div>
+        }
+        .into_any();
+    }
+    view! { <div class="notice error" role="alert"><p>{error.message}</p></div> }.into_any()
+}

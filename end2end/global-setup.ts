@@ -1,0 +1,42 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PORT } from './playwright.config';
+
+// Starts the built portal on an empty SQLite database and records the first administrator's
+// enrollment link, which the server prints on first start.
+export default async function globalSetup(): Promise<() => Promise<void>> {
+  const root = resolve(__dirname, '..');
+  const binary = process.env.STINT_SERVER_BIN ?? join(root, 'target', 'debug', 'server');
+  const dataDir = mkdtempSync(join(tmpdir(), 'stint-e2e-'));
+  const server = spawn(binary, [], {
+    cwd: root,
+    env: {
+      ...process.env,
+      STINT_PUBLIC_URL: `http://localhost:${PORT}`,
+      STINT_LISTEN: `127.0.0.1:${PORT}`,
+      STINT_DATA_DIR: dataDir,
+      STINT_DATABASE_URL: '',
+      STINT_SITE_ROOT: process.env.STINT_SITE_ROOT ?? join(root, 'target', 'site'),
+    },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
+  const link = await new Promise<string>((resolveLink, reject) => {
+    let output = '';
+    const timer = setTimeout(() => reject(new Error(`server did not start:\n${output}`)), 30_000);
+    server.on('exit', (code) => reject(new Error(`server exited with ${code}:\n${output}`)));
+    server.stdout!.on('data', (chunk: Buffer) => {
+      output += chunk.toString();
+      const match = output.match(/BOOTSTRAP_ENROLLMENT_URL=(\S+)/);
+      if (match) {
+        clearTimeout(timer);
+        resolveLink(match[1]);
+      }
+    });
+  });
+  writeFileSync(join(__dirname, '.bootstrap.json'), JSON.stringify({ link, dataDir }));
+  return async () => {
+    server.kill('SIGINT');
+  };
+}

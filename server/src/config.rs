@@ -1,0 +1,109 @@
+//! Configuration: built-in defaults, then an optional TOML file (`STINT_CONFIG`, or `stint.toml`
+//! in the working directory), then `STINT_*` environment variables. Every value is checked
+//! here, so a typo stops start-up with a message instead of misbehaving later.
+
+use secrecy::SecretString;
+use serde::Deserialize;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use url::Url;
+
+#[derive(Debug, Deserialize)]
+pub struct Settings {
+    /// Where people reach Stint; also the WebAuthn origin and relying-party id.
+    pub public_url: Url,
+    pub listen: SocketAddr,
+    /// `sqlite://…` or `postgres://…`; empty means a SQLite file in the data directory.
+    pub database_url: String,
+    pub data_dir: PathBuf,
+    /// The compiled site (`pkg/` with the WASM and CSS).
+    pub site_root: PathBuf,
+    /// Key of the audit hash chain; empty means a key file in the data directory.
+    pub audit_key: SecretString,
+    pub enrollment_link_hours: i64,
+    pub bootstrap_admin_hours: i64,
+    pub log: String,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration could not be read: {0}")]
+    Source(#[from] config::ConfigError),
+    #[error("invalid configuration: {0}")]
+    Invalid(String),
+}
+
+impl Settings {
+    pub fn load() -> Result<Self, ConfigError> {
+        let file = std::env::var("STINT_CONFIG").unwrap_or_else(|_| "stint.toml".into());
+        let settings: Settings = config::Config::builder()
+            .set_default("public_url", "http://localhost:3000")?
+            .set_default("listen", "127.0.0.1:3000")?
+            .set_default("database_url", "")?
+            .set_default("data_dir", "data")?
+            .set_default("site_root", "target/site")?
+            .set_default("audit_key", "")?
+            .set_default("enrollment_link_hours", 24)?
+            .set_default("bootstrap_admin_hours", 24)?
+            .set_default("log", "info")?
+            .add_source(
+                config::File::with_name(&file).required(std::env::var("STINT_CONFIG").is_ok()),
+            )
+            .add_source(config::Environment::with_prefix("STINT").try_parsing(true))
+            .build()?
+            .try_deserialize()?;
+        settings.validate()?;
+        Ok(settings)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let invalid = |m: String| Err(ConfigError::Invalid(m));
+        if !matches!(self.public_url.scheme(), "http" | "https")
+            || self.public_url.host_str().is_none()
+        {
+            return invalid(format!(
+                "STINT_PUBLIC_URL must be an http(s) URL with a host, not {}",
+                self.public_url
+            ));
+        }
+        if self.public_url.scheme() == "http" && self.public_url.host_str() != Some("localhost") {
+            return invalid(format!(
+                "STINT_PUBLIC_URL {} uses plain http; browsers allow passkeys over http only on localhost",
+                self.public_url
+            ));
+        }
+        if self.public_url.path() != "/" {
+            return invalid("STINT_PUBLIC_URL must not have a path".into());
+        }
+        if !(1..=24 * 14).contains(&self.enrollment_link_hours) {
+            return invalid("STINT_ENROLLMENT_LINK_HOURS must be between 1 and 336".into());
+        }
+        if !(1..=72).contains(&self.bootstrap_admin_hours) {
+            return invalid("STINT_BOOTSTRAP_ADMIN_HOURS must be between 1 and 72".into());
+        }
+        if !self.database_url.is_empty()
+            && !self.database_url.starts_with("sqlite:")
+            && !self.database_url.starts_with("postgres://")
+            && !self.database_url.starts_with("postgresql://")
+        {
+            return invalid(
+                "STINT_DATABASE_URL must start with sqlite:, postgres:// or postgresql://".into(),
+            );
+        }
+        Ok(())
+    }
+
+    pub fn database_url(&self) -> String {
+        if self.database_url.is_empty() {
+            format!("sqlite://{}", self.data_dir.join("stint.db").display())
+        } else {
+            self.database_url.clone()
+        }
+    }
+
+    /// Cookies are `Secure` and `__Host-` prefixed unless Stint is served over plain http on
+    /// localhost, where browsers would drop a secure cookie.
+    pub fn secure_cookies(&self) -> bool {
+        self.public_url.scheme() == "https"
+    }
+}

@@ -1,0 +1,8 @@
+//! Stint's server: configuration, wiring and background jobs. No rules live here.
+#![forbid(unsafe_code)]
+
+pub mod config;
+pub mod security;
+pub mod sessions;
+pub mod startup;
+pub mod tasks;

@@ -1,0 +1,180 @@
+//! Builds the application once: database, migrations, service, sessions, routes and layers.
+
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+
+use anyhow::Context;
+use app::ssr::AppState;
+use app::{App, shell};
+use axum::Router;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::serve::ListenerExt;
+use leptos::prelude::*;
+use leptos_axum::{LeptosRoutes, generate_route_list};
+use pim_service::{BootstrapOutcome, Clock, Pim, PimConfig};
+use pim_store::Store;
+use secrecy::ExposeSecret;
+use tokio::net::TcpListener;
+use tower_http::limit::RequestBodyLimitLayer;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, SessionManagerLayer};
+
+use crate::config::Settings;
+use crate::security::{CspNonce, same_origin_writes, security_headers};
+use crate::sessions::DbSessionStore;
+
+/// Requests larger than this are refused before any handler reads them.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+pub struct Application {
+    listener: TcpListener,
+    router: Router,
+    pub pim: Pim,
+    pub port: u16,
+    pub bootstrap: BootstrapOutcome,
+}
+
+impl Application {
+    pub async fn build(settings: &Settings, clock: Arc<dyn Clock>) -> anyhow::Result<Self> {
+        std::fs::create_dir_all(&settings.data_dir).with_context(|| {
+            format!(
+                "cannot create the data directory {}",
+                settings.data_dir.display()
+            )
+        })?;
+        let db = pim_store::connect(&settings.database_url(), 8)
+            .await
+            .context("the database could not be opened or migrated")?;
+        Self::build_with_db(settings, clock, db).await
+    }
+
+    /// As [`Application::build`], on a database the caller opened (tests use fresh ones).
+    pub async fn build_with_db(
+        settings: &Settings,
+        clock: Arc<dyn Clock>,
+        db: pim_store::Db,
+    ) -> anyhow::Result<Self> {
+        let audit_key = audit_key(settings)?;
+        let store = Store::new(db.clone(), &audit_key);
+        let config = PimConfig {
+            public_url: settings.public_url.clone(),
+            enrollment_ttl_seconds: settings.enrollment_link_hours * 3600,
+            bootstrap_admin_hours: settings.bootstrap_admin_hours,
+        };
+        let pim = Pim::new(store, clock, config)?;
+        let bootstrap = pim
+            .ensure_bootstrap()
+            .await
+            .context("first-start set-up failed")?;
+
+        let session_store = DbSessionStore::new(&db)
+            .await
+            .context("the session store could not be set up")?;
+        crate::tasks::spawn_session_cleanup(session_store.clone());
+        let secure = settings.secure_cookies();
+        let sessions = SessionManagerLayer::new(session_store)
+            .with_name(if secure { "__Host-stint" } else { "stint" })
+            .with_secure(secure)
+            .with_http_only(true)
+            .with_same_site(SameSite::Lax)
+            .with_path("/")
+            .with_expiry(Expiry::OnInactivity(
+                tower_sessions::cookie::time::Duration::minutes(30),
+            ));
+
+        let listener = TcpListener::bind(settings.listen)
+            .await
+            .with_context(|| format!("cannot listen on {}", settings.listen))?;
+        let port = listener.local_addr()?.port();
+        let leptos_options = LeptosOptions::builder()
+            .output_name("stint")
+            .site_root(settings.site_root.display().to_string())
+            .site_pkg_dir("pkg")
+            .site_addr(listener.local_addr()?)
+            .build();
+        let state = AppState {
+            leptos_options,
+            pim: pim.clone(),
+        };
+        let routes = generate_route_list(App);
+        let origin = settings.public_url.origin().ascii_serialization();
+        let router = Router::new()
+            .leptos_routes_with_context(&state, routes, provide_csp_nonce, {
+                let options = state.leptos_options.clone();
+                move || shell(options.clone())
+            })
+            .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
+            .with_state(state)
+            .layer(sessions)
+            .layer(from_fn_with_state(origin, same_origin_writes))
+            .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
+            .layer(from_fn(security_headers));
+        Ok(Self {
+            listener,
+            router,
+            pim,
+            port,
+            bootstrap,
+        })
+    }
+
+    pub async fn run(self) -> anyhow::Result<()> {
+        let listener = self.listener.tap_io(|tcp| {
+            // Without it every streamed page waits for a delayed ACK (~40 ms).
+            let _ = tcp.set_nodelay(true);
+        });
+        axum::serve(
+            listener,
+            self.router
+                .into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await
+        .context("the server stopped with an error")
+    }
+}
+
+/// Hands the response's CSP nonce to Leptos, which puts it on the hydration scripts.
+fn provide_csp_nonce() {
+    let nonce = use_context::<http::request::Parts>()
+        .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
+    if let Some(CspNonce(nonce)) = nonce {
+        provide_context(leptos::nonce::Nonce::from_value(nonce));
+    }
+}
+
+/// The audit chain key: configured, or generated once into the data directory (outside the
+/// database, so that whoever can edit rows cannot re-sign them).
+fn audit_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+    let configured = settings.audit_key.expose_secret();
+    if !configured.is_empty() {
+        return Ok(configured.as_bytes().to_vec());
+    }
+    let path = settings.data_dir.join("audit.key");
+    if let Ok(existing) = std::fs::read_to_string(&path) {
+        return hex::decode(existing.trim())
+            .with_context(|| format!("{} is not a hex key", path.display()));
+    }
+    let mut key = [0u8; 32];
+    rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);
+    write_private(&path, &hex::encode(key))?;
+    Ok(key.to_vec())
+}
+
+fn write_private(path: &Path, contents: &str) -> anyhow::Result<()> {
+    use std::io::Write;
+    use std::os::unix::fs::OpenOptionsExt;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o600)
+        .open(path)
+        .with_context(|| format!("cannot create {}", path.display()))?;
+    file.write_all(contents.as_bytes())?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let _ = tokio::signal::ctrl_c().await;
+}
