@@ -216,7 +216,7 @@ fn decoy_credential() -> AllowCredentials {
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut id);
     AllowCredentials {
         type_: "public-key".into(),
-        id: id.into(),
+        id,
         transports: None,
     }
 }

@@ -1,6 +1,8 @@
 //! Real WebAuthn ceremonies against the service, driven by webauthn-authenticator-rs software
 //! authenticators, on whichever engine the test command selects.
 
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
+
 use std::sync::Arc;
 
 use pim_core::Timestamp;

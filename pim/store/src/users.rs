@@ -25,11 +25,10 @@ pub struct UserChanges<'a> {
 
 impl Store {
     pub async fn find_user(&self, id: UserId) -> Result<Option<User>, StoreError> {
-        Ok(self
-            .find_user_row(id)
+        self.find_user_row(id)
             .await?
             .map(User::try_from)
-            .transpose()?)
+            .transpose()
     }
 
     /// The row with its session epoch, which only session checks need.

@@ -1,5 +1,7 @@
-//! One suite for both engines: in-memory SQLite by default, PostgreSQL when the test command
+//! One suite for both engines: a fresh SQLite file by default, PostgreSQL when the test command
 //! sets STINT_TEST_PG_URL.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
 use pim_core::audit::{AuditAction, AuditEvent, GENESIS_HASH, chain_hash};
 use pim_core::role::BuiltinRole;
