@@ -48,7 +48,7 @@ mod tests {
         assert_eq!(format_date(Timestamp::from_unix(0)), "1970-01-01 00:00 UTC");
         assert_eq!(
             format_date(Timestamp::from_unix(1_795_874_700)),
-            "2026-11-28 12:05 UTC"
+            "2026-11-28 14:05 UTC"
         );
     }
 }
