@@ -476,3 +476,25 @@ async fn every_sign_in_attempt_is_audited() {
         ]
     );
 }
+
+#[tokio::test]
+async fn sign_in_starts_for_one_account_are_rate_limited() {
+    let f = fixture().await;
+    for attempt in 0..10 {
+        let started = f.pim.start_sign_in("s5", IP, Some("admin@localhost")).await;
+        assert!(started.is_ok(), "attempt {attempt} is within the limit");
+    }
+    let err = f
+        .pim
+        .start_sign_in("s5", IP, Some("ADMIN@localhost"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::RateLimited), "{err:?}");
+    assert!(
+        f.pim
+            .start_sign_in("s5", IP, Some("other@example.org"))
+            .await
+            .is_ok(),
+        "other accounts are unaffected"
+    );
+}
