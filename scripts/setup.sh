@@ -12,6 +12,9 @@ WASM_BINDGEN_VERSION=0.2.130
 # One warm build directory per machine, shared by every clone, so CI's fresh clone does not
 # rebuild the world.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/stint/target}"
+# cargo-leptos compiles with this set; setting it for every cargo command keeps one build
+# fingerprint, so tests and the portal build do not rebuild each other's crates.
+export LEPTOS_OUTPUT_NAME=stint
 export PATH="$HOME/.cargo/bin:$STINT_ROOT/end2end/node_modules/.bin:$PATH"
 
 say() { printf '\033[1mstint:\033[0m %s\n' "$*" >&2; }

@@ -7,11 +7,10 @@ use server::config::Settings;
 use server::startup::Application;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
-use webauthn_rs_proto::{CreationChallengeResponse, RequestChallengeResponse};
+use webauthn_rs_proto::CreationChallengeResponse;
 
 pub struct TestApp {
     pub base: String,
-    pub client: reqwest::Client,
     pub bootstrap_link: String,
     pub clock: Arc<FixedClock>,
 }
@@ -47,7 +46,6 @@ pub async fn spawn_app() -> TestApp {
     tokio::spawn(app.run());
     TestApp {
         base,
-        client: browser(),
         bootstrap_link,
         clock,
     }
@@ -111,25 +109,6 @@ impl TestApp {
         ];
         let (status, body) = self.call(client, "enroll/finish", &form).await;
         assert_eq!(status, 200, "{body}");
-    }
-
-    pub async fn sign_in(
-        &self,
-        client: &reqwest::Client,
-        key: &mut SoftPasskey,
-        email: &str,
-    ) -> (u16, Value) {
-        let (_, ceremony) = self
-            .call(client, "auth/sign_in/start", &[("email", email)])
-            .await;
-        let rcr: RequestChallengeResponse =
-            serde_json::from_str(ceremony["options_json"].as_str().unwrap()).unwrap();
-        let cred = serde_json::to_string(&key.do_authentication(origin(), rcr).unwrap()).unwrap();
-        let form = [
-            ("ceremony_id", ceremony["id"].as_str().unwrap()),
-            ("credential", cred.as_str()),
-        ];
-        self.call(client, "auth/sign_in/finish", &form).await
     }
 }
 
