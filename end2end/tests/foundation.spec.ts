@@ -75,7 +75,7 @@ test('the first administrator enrolls, signs in, manages passkeys and invites a 
 test('a cross-site POST to a server function is refused', async ({ request, baseURL }) => {
   const response = await request.post(`${baseURL}/api/users/create`, {
     headers: { Origin: 'http://evil.example' },
-    form: { display_name: 'Mallory', email: 'mallory@example.org', manager_id: '' },
+    form: { display_name: 'Mallory', email: 'mallory@example.org', manager_email: '' },
   });
   expect(response.status()).toBe(403);
 });

@@ -18,6 +18,13 @@ pub struct UsersPageView {
     pub has_more: bool,
 }
 
+/// A user with their manager's e-mail, as the edit form shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UserDetailView {
+    pub user: User,
+    pub manager_email: Option<String>,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct InvitationView {
     pub user_id: String,
@@ -51,9 +58,13 @@ pub async fn list_users(search: String, page: i64) -> Result<UsersPageView, AppE
 
 /// **Permissions**: an active User Administrator or Global Administrator.
 #[server(prefix = "/api", endpoint = "users/get")]
-pub async fn get_user(id: String) -> Result<User, AppError> {
+pub async fn get_user(id: String) -> Result<UserDetailView, AppError> {
     let (pim, admin) = user_admin().await?;
-    Ok(pim.find_user(&admin, user_id(&id)?).await?)
+    let (user, manager) = pim.find_user_with_manager(&admin, user_id(&id)?).await?;
+    Ok(UserDetailView {
+        user,
+        manager_email: manager.map(|m| m.email),
+    })
 }
 
 /// Creates a user and returns their one-time enrollment link.
@@ -63,13 +74,13 @@ pub async fn get_user(id: String) -> Result<User, AppError> {
 pub async fn create_user(
     display_name: String,
     email: String,
-    manager_id: String,
+    manager_email: String,
 ) -> Result<InvitationView, AppError> {
     let (pim, admin) = user_admin().await?;
     let form = UserForm {
         display_name,
         email,
-        manager_id,
+        manager_email,
     };
     let (user, enrollment_url) = pim.create_user(&admin, &form).await?;
     Ok(InvitationView {
@@ -85,13 +96,13 @@ pub async fn update_user(
     id: String,
     display_name: String,
     email: String,
-    manager_id: String,
+    manager_email: String,
 ) -> Result<(), AppError> {
     let (pim, admin) = user_admin().await?;
     let form = UserForm {
         display_name,
         email,
-        manager_id,
+        manager_email,
     };
     pim.update_user(&admin, user_id(&id)?, &form).await?;
     Ok(())

@@ -25,8 +25,7 @@ pub fn TimeLeft(ends_at: Option<Timestamp>, server_now: Timestamp) -> impl IntoV
         let left = server_now.seconds_until(end) - elapsed.get();
         format!("{} left", humanize_seconds(left))
     };
-    view! { <span title=format!("ends at {} (Unix time, UTC)", end.unix())>{label}</span> }
-        .into_any()
+    view! { <span title=format!("ends {}", format_date(end))>{label}</span> }.into_any()
 }
 
 /// A date and time in UTC, e.g. "2026-11-28 14:05 UTC".

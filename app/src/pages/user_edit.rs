@@ -24,7 +24,8 @@ pub fn UserEditPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match user.await {
-                    Ok(u) => {
+                    Ok(detail) => {
+                        let u = detail.user;
                         let disabled = !u.is_active();
                         view! {
                             <h1>{u.display_name.clone()}</h1>
@@ -35,8 +36,8 @@ pub fn UserEditPage() -> impl IntoView {
                                 <input id="display_name" name="display_name" value=u.display_name.clone() required maxlength="100" />
                                 <label for="email">"E-mail"</label>
                                 <input id="email" name="email" type="email" value=u.email.clone() required maxlength="254" />
-                                <label for="manager_id">"Manager's user id (optional)"</label>
-                                <input id="manager_id" name="manager_id" value=u.manager_id.map(|m| m.to_string()).unwrap_or_default() />
+                                <label for="manager_email">"Manager's e-mail (optional)"</label>
+                                <input id="manager_email" name="manager_email" type="email" value=detail.manager_email.unwrap_or_default() maxlength="254" />
                                 <button type="submit" class="button">"Save"</button>
                             </ActionForm>
                             <div class="panel">

@@ -72,8 +72,8 @@ pub fn UsersPage() -> impl IntoView {
             <input id="display_name" name="display_name" required maxlength="100" />
             <label for="new-email">"E-mail"</label>
             <input id="new-email" name="email" type="email" required maxlength="254" />
-            <label for="manager_id">"Manager's user id (optional)"</label>
-            <input id="manager_id" name="manager_id" />
+            <label for="manager_email">"Manager's e-mail (optional)"</label>
+            <input id="manager_email" name="manager_email" type="email" maxlength="254" />
             <button type="submit" class="button">"Create and invite"</button>
         </ActionForm>
         {move || create.value().get().map(|result| match result {

@@ -16,24 +16,24 @@ use crate::{Pim, ServiceError};
 pub struct UserForm {
     pub display_name: String,
     pub email: String,
-    /// A manager's id, or empty for none.
-    pub manager_id: String,
+    /// The manager's e-mail address, or empty for none.
+    pub manager_email: String,
 }
 
 struct ParsedUserForm {
     display_name: DisplayName,
     email: Email,
-    manager_id: Option<UserId>,
+    manager_email: Option<Email>,
 }
 
 impl UserForm {
     fn parse(&self) -> Result<ParsedUserForm, ServiceError> {
-        let manager = self.manager_id.trim();
+        let manager = self.manager_email.trim();
         Ok(ParsedUserForm {
             display_name: DisplayName::parse(&self.display_name)?,
             email: Email::parse(&self.email)?,
-            manager_id: (!manager.is_empty())
-                .then(|| UserId::parse(manager))
+            manager_email: (!manager.is_empty())
+                .then(|| Email::parse(manager))
                 .transpose()?,
         })
     }
@@ -77,23 +77,42 @@ impl Pim {
             .ok_or(ServiceError::NotFound)
     }
 
-    async fn check_manager(
+    /// A user and their manager, if they have one.
+    pub async fn find_user_with_manager(
         &self,
-        manager: Option<UserId>,
-        user: Option<UserId>,
-    ) -> Result<(), ServiceError> {
-        let Some(manager) = manager else {
-            return Ok(());
+        admin: &UserAdmin,
+        id: UserId,
+    ) -> Result<(User, Option<User>), ServiceError> {
+        let user = self.find_user(admin, id).await?;
+        let manager = match user.manager_id {
+            Some(m) => self.store().find_user(m).await?,
+            None => None,
         };
-        if Some(manager) == user {
+        Ok((user, manager))
+    }
+
+    /// The manager named by e-mail, who must exist and must not be the user themselves.
+    async fn resolve_manager(
+        &self,
+        manager: Option<&Email>,
+        user: Option<UserId>,
+    ) -> Result<Option<UserId>, ServiceError> {
+        let Some(email) = manager else {
+            return Ok(None);
+        };
+        let manager = self
+            .store()
+            .find_user_by_email(email.as_ref())
+            .await?
+            .ok_or(ServiceError::Conflict(
+                "no user has the manager's e-mail address",
+            ))?;
+        if Some(manager.id) == user {
             return Err(ServiceError::Conflict(
                 "a person cannot be their own manager",
             ));
         }
-        match self.store().find_user(manager).await? {
-            Some(_) => Ok(()),
-            None => Err(ServiceError::Conflict("the chosen manager does not exist")),
-        }
+        Ok(Some(manager.id))
     }
 
     /// Creates a regular user and returns them with a one-time enrollment link.
@@ -103,7 +122,9 @@ impl Pim {
         form: &UserForm,
     ) -> Result<(User, String), ServiceError> {
         let form = form.parse()?;
-        self.check_manager(form.manager_id, None).await?;
+        let manager_id = self
+            .resolve_manager(form.manager_email.as_ref(), None)
+            .await?;
         let now = self.now();
         let id = UserId::new_random();
         let mut tx = self.store().begin().await?;
@@ -112,7 +133,7 @@ impl Pim {
                 id,
                 display_name: form.display_name.as_ref(),
                 email: form.email.as_ref(),
-                manager_id: form.manager_id,
+                manager_id,
                 kind: UserKind::Regular,
             },
             now,
@@ -143,7 +164,9 @@ impl Pim {
         form: &UserForm,
     ) -> Result<(), ServiceError> {
         let form = form.parse()?;
-        self.check_manager(form.manager_id, Some(id)).await?;
+        let manager_id = self
+            .resolve_manager(form.manager_email.as_ref(), Some(id))
+            .await?;
         let before = self
             .store()
             .find_user(id)
@@ -154,7 +177,7 @@ impl Pim {
         let changes = UserChanges {
             display_name: Some(form.display_name.as_ref()),
             email: Some(form.email.as_ref()),
-            manager_id: Some(form.manager_id),
+            manager_id: Some(manager_id),
         };
         if !tx.update_user(id, &changes, now).await? {
             return Err(ServiceError::NotFound);
@@ -163,7 +186,7 @@ impl Pim {
             .about(id)
             .with_details(json!({
                 "before": { "display_name": before.display_name, "email": before.email, "manager_id": before.manager_id },
-                "after": { "display_name": form.display_name.as_ref(), "email": form.email.as_ref(), "manager_id": form.manager_id },
+                "after": { "display_name": form.display_name.as_ref(), "email": form.email.as_ref(), "manager_id": manager_id },
             }));
         tx.append_audit(&event, now).await?;
         tx.commit().await?;

@@ -281,7 +281,7 @@ async fn a_disabled_user_cannot_sign_in_and_loses_their_sessions() {
     let form = UserForm {
         display_name: "Grace Hopper".into(),
         email: "grace@example.org".into(),
-        manager_id: String::new(),
+        manager_email: String::new(),
     };
     let (grace, link) = f.pim.create_user(&cap, &form).await.unwrap();
     let mut grace_key = authenticator();
@@ -496,5 +496,54 @@ async fn sign_in_starts_for_one_account_are_rate_limited() {
             .await
             .is_ok(),
         "other accounts are unaffected"
+    );
+}
+
+#[tokio::test]
+async fn a_manager_is_named_by_email_and_must_exist_and_be_someone_else() {
+    let f = fixture().await;
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let admin = f
+        .pim
+        .principal(&sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap())
+        .await
+        .unwrap();
+    let cap = f.pim.require_user_admin(&admin).unwrap();
+    let form = |email: &str, manager: &str| UserForm {
+        display_name: "Grace Hopper".into(),
+        email: email.into(),
+        manager_email: manager.into(),
+    };
+
+    let err = f
+        .pim
+        .create_user(&cap, &form("grace@example.org", "nobody@example.org"))
+        .await
+        .unwrap_err();
+    assert!(matches!(err, ServiceError::Conflict(_)), "{err:?}");
+    let (grace, _) = f
+        .pim
+        .create_user(&cap, &form("grace@example.org", "Admin@Localhost"))
+        .await
+        .unwrap();
+    let (_, manager) = f.pim.find_user_with_manager(&cap, grace.id).await.unwrap();
+    assert_eq!(manager.map(|m| m.email).as_deref(), Some("admin@localhost"));
+
+    let err = f
+        .pim
+        .update_user(
+            &cap,
+            grace.id,
+            &form("grace@example.org", "grace@example.org"),
+        )
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            err,
+            ServiceError::Conflict("a person cannot be their own manager")
+        ),
+        "{err:?}"
     );
 }

@@ -17,7 +17,7 @@ async fn the_first_administrator_enrolls_over_http_and_can_manage_users() {
     let form = [
         ("display_name", "Grace Hopper"),
         ("email", "grace@example.org"),
-        ("manager_id", ""),
+        ("manager_email", ""),
     ];
     let (status, invite) = app.call(&client, "users/create", &form).await;
     assert_eq!(status, 200, "{invite}");
