@@ -6,9 +6,10 @@ use pim_core::enrollment::check_enrollment_link;
 use pim_core::principal::Principal;
 use pim_core::user::PasskeyLabel;
 use pim_core::{PasskeyId, UserId};
+use pim_store::Tx;
 use pim_store::enrollment::FoundLink;
 use serde_json::json;
-use webauthn_rs::prelude::{PasskeyRegistration, RegisterPublicKeyCredential};
+use webauthn_rs::prelude::{Passkey, PasskeyRegistration, RegisterPublicKeyCredential};
 
 use crate::passkeys::{Ceremony, parse_credential, prefer_discoverable};
 use crate::tokens::hash_token;
@@ -16,6 +17,16 @@ use crate::{Pim, ServiceError};
 
 const ENROLL: &str = "enroll";
 const ADD_PASSKEY: &str = "add_passkey";
+
+/// The ceremony a registration must finish: started by this session, for this purpose,
+/// subject and user.
+struct Expected<'a> {
+    binding: &'a str,
+    ceremony_id: &'a str,
+    purpose: &'static str,
+    subject: Option<&'a str>,
+    user: UserId,
+}
 
 /// What the enrollment page shows about the link's owner.
 #[derive(Debug, Clone, serde::Serialize)]
@@ -85,35 +96,17 @@ impl Pim {
         let label = PasskeyLabel::parse(label)?;
         let link = self.live_link(token).await?;
         let now = self.now();
-        let mut tx = self.store().begin().await?;
-        let state: Result<PasskeyRegistration, _> = self
-            .take_ceremony(
-                &mut tx,
-                binding,
-                ceremony_id,
-                ENROLL,
-                Some(&link.id),
-                Some(link.user_id),
-            )
-            .await;
-        let verified = state.and_then(|state| {
-            let reg: RegisterPublicKeyCredential =
-                parse_credential(credential_json).map_err(|_| "credential unreadable")?;
-            self.webauthn
-                .finish_passkey_registration(&reg, &state)
-                .map_err(|_| "registration did not verify")
-        });
-        let passkey = match verified {
-            Ok(passkey) => passkey,
-            Err(reason) => {
-                let event = AuditEvent::failure(AuditAction::EnrollmentFailed, None)
-                    .about(link.user_id)
-                    .with_details(json!({ "reason": reason }));
-                tx.append_audit(&event, now).await?;
-                tx.commit().await?;
-                return Err(ServiceError::AuthenticationFailed);
-            }
+        let failure = AuditEvent::failure(AuditAction::EnrollmentFailed, None).about(link.user_id);
+        let expected = Expected {
+            binding,
+            ceremony_id,
+            purpose: ENROLL,
+            subject: Some(&link.id),
+            user: link.user_id,
         };
+        let (mut tx, passkey) = self
+            .verify_registration(expected, credential_json, failure)
+            .await?;
         if !tx.use_enrollment_link(&link.id, now).await? {
             return Err(ServiceError::Conflict(
                 "this enrollment link has already been used",
@@ -159,34 +152,17 @@ impl Pim {
     ) -> Result<PasskeyId, ServiceError> {
         let label = PasskeyLabel::parse(label)?;
         let now = self.now();
-        let mut tx = self.store().begin().await?;
-        let state: Result<PasskeyRegistration, _> = self
-            .take_ceremony(
-                &mut tx,
-                binding,
-                ceremony_id,
-                ADD_PASSKEY,
-                None,
-                Some(who.user_id),
-            )
-            .await;
-        let verified = state.and_then(|state| {
-            let reg: RegisterPublicKeyCredential =
-                parse_credential(credential_json).map_err(|_| "credential unreadable")?;
-            self.webauthn
-                .finish_passkey_registration(&reg, &state)
-                .map_err(|_| "registration did not verify")
-        });
-        let passkey = match verified {
-            Ok(passkey) => passkey,
-            Err(reason) => {
-                let event = AuditEvent::failure(AuditAction::PasskeyAdded, Some(who.user_id))
-                    .with_details(json!({ "reason": reason }));
-                tx.append_audit(&event, now).await?;
-                tx.commit().await?;
-                return Err(ServiceError::AuthenticationFailed);
-            }
+        let failure = AuditEvent::failure(AuditAction::PasskeyAdded, Some(who.user_id));
+        let expected = Expected {
+            binding,
+            ceremony_id,
+            purpose: ADD_PASSKEY,
+            subject: None,
+            user: who.user_id,
         };
+        let (mut tx, passkey) = self
+            .verify_registration(expected, credential_json, failure)
+            .await?;
         let passkey_id = self
             .insert_passkey(&mut tx, who.user_id, label.as_ref(), &passkey, now)
             .await?;
@@ -196,6 +172,44 @@ impl Pim {
         tx.append_audit(&event, now).await?;
         tx.commit().await?;
         Ok(passkey_id)
+    }
+
+    /// Takes the expected ceremony out of the table and verifies the new credential against it.
+    /// On failure the ceremony stays consumed, `failure` is audited with the reason, and the
+    /// caller gets the uniform error; on success the open transaction comes back for the writes.
+    async fn verify_registration(
+        &self,
+        expected: Expected<'_>,
+        credential_json: &str,
+        failure: AuditEvent,
+    ) -> Result<(Tx, Passkey), ServiceError> {
+        let mut tx = self.store().begin().await?;
+        let state: Result<PasskeyRegistration, _> = self
+            .take_ceremony(
+                &mut tx,
+                expected.binding,
+                expected.ceremony_id,
+                expected.purpose,
+                expected.subject,
+                Some(expected.user),
+            )
+            .await;
+        let verified = state.and_then(|state| {
+            let reg: RegisterPublicKeyCredential =
+                parse_credential(credential_json).map_err(|_| "credential unreadable")?;
+            self.webauthn
+                .finish_passkey_registration(&reg, &state)
+                .map_err(|_| "registration did not verify")
+        });
+        match verified {
+            Ok(passkey) => Ok((tx, passkey)),
+            Err(reason) => {
+                let event = failure.with_details(json!({ "reason": reason }));
+                tx.append_audit(&event, self.now()).await?;
+                tx.commit().await?;
+                Err(ServiceError::AuthenticationFailed)
+            }
+        }
     }
 
     /// Options that exclude the user's existing credentials, so one authenticator is not

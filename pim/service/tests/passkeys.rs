@@ -84,6 +84,14 @@ async fn enroll(pim: &Pim, auth: &mut SoftPasskey, url: &str) -> pim_core::UserI
         .unwrap()
 }
 
+/// The first administrator, enrolled and signed in, with their authenticator.
+async fn signed_in_admin(f: &Fixture) -> (pim_core::principal::Principal, SoftPasskey) {
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let identity = sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap();
+    (f.pim.principal(&identity).await.unwrap(), key)
+}
+
 async fn sign_in(
     pim: &Pim,
     auth: &mut SoftPasskey,
@@ -330,17 +338,7 @@ async fn a_disabled_user_cannot_sign_in_and_loses_their_sessions() {
 #[tokio::test]
 async fn a_second_passkey_can_be_added_and_the_first_removed_with_a_step_up() {
     let f = fixture().await;
-    let mut first = authenticator();
-    enroll(&f.pim, &mut first, &bootstrap_link(&f.pim).await).await;
-    let me = f
-        .pim
-        .principal(
-            &sign_in(&f.pim, &mut first, "admin@localhost")
-                .await
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let (me, _first_key) = signed_in_admin(&f).await;
 
     f.clock.advance(60);
     let mut second = authenticator();
@@ -382,17 +380,7 @@ async fn a_second_passkey_can_be_added_and_the_first_removed_with_a_step_up() {
 #[tokio::test]
 async fn a_step_up_for_one_passkey_cannot_remove_another() {
     let f = fixture().await;
-    let mut first = authenticator();
-    enroll(&f.pim, &mut first, &bootstrap_link(&f.pim).await).await;
-    let me = f
-        .pim
-        .principal(
-            &sign_in(&f.pim, &mut first, "admin@localhost")
-                .await
-                .unwrap(),
-        )
-        .await
-        .unwrap();
+    let (me, mut first) = signed_in_admin(&f).await;
     let ceremony = f.pim.start_add_passkey("s3", IP, &me).await.unwrap();
     let mut second = authenticator();
     let cred = register(&mut second, ceremony.options);
@@ -420,13 +408,7 @@ async fn a_step_up_for_one_passkey_cannot_remove_another() {
 #[tokio::test]
 async fn the_only_passkey_cannot_be_removed() {
     let f = fixture().await;
-    let mut key = authenticator();
-    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
-    let me = f
-        .pim
-        .principal(&sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap())
-        .await
-        .unwrap();
+    let (me, mut key) = signed_in_admin(&f).await;
     let only = f.pim.list_my_passkeys(&me).await.unwrap()[0].id;
     let step_up = f
         .pim
@@ -502,13 +484,7 @@ async fn sign_in_starts_for_one_account_are_rate_limited() {
 #[tokio::test]
 async fn a_manager_is_named_by_email_and_must_exist_and_be_someone_else() {
     let f = fixture().await;
-    let mut key = authenticator();
-    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
-    let admin = f
-        .pim
-        .principal(&sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap())
-        .await
-        .unwrap();
+    let (admin, _key) = signed_in_admin(&f).await;
     let cap = f.pim.require_user_admin(&admin).unwrap();
     let form = |email: &str, manager: &str| UserForm {
         display_name: "Grace Hopper".into(),
