@@ -71,14 +71,14 @@ impl Pim {
     ) -> Result<Ceremony, ServiceError> {
         self.limits.check_ip(ip)?;
         let link = self.live_link(token).await?;
-        let ccr_state = self.registration_options(link.user_id).await?;
+        let (options, state) = self.registration_options(link.user_id).await?;
         self.save_ceremony(
             binding,
             Some(link.user_id),
             ENROLL,
             Some(&link.id),
-            &ccr_state.1,
-            ccr_state.0,
+            &state,
+            options,
         )
         .await
     }
