@@ -8,6 +8,7 @@
 
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::{PasskeyId, Timestamp, UserId};
 use pim_store::rows::PasskeyRow;
 use pim_store::{NewCeremony, NewPasskey, Tx};
@@ -128,7 +129,8 @@ impl Pim {
     }
 
     /// Records a verified assertion on the stored passkey. A counter that did not advance is
-    /// refused as a possible clone or replay.
+    /// refused as a possible clone or replay, and audited as an alert in `tx` whichever
+    /// ceremony (sign-in or step-up) presented it.
     pub(crate) async fn record_use(
         &self,
         tx: &mut Tx,
@@ -148,10 +150,16 @@ impl Pim {
             .await
             .map_err(|_| "counter update failed")?;
         if advanced {
-            Ok(())
-        } else {
-            Err("counter did not advance")
+            return Ok(());
         }
+        let owner = UserId::parse(&row.user_id).map_err(|_| "stored user id unreadable")?;
+        let alert = AuditEvent::failure(AuditAction::PasskeyCounterRegressed, None)
+            .about(owner)
+            .with_details(serde_json::json!({ "passkey_id": row.id }));
+        tx.append_audit(&alert, now)
+            .await
+            .map_err(|_| "audit failed")?;
+        Err("counter did not advance")
     }
 
     /// Stores a newly registered passkey for `user`.

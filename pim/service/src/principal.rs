@@ -3,6 +3,7 @@
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::Principal;
 use pim_core::time::HOUR;
+use pim_core::user::UserStatus;
 use pim_core::{Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
@@ -35,7 +36,7 @@ impl Pim {
             .find_user_row(identity.user_id)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
-        if row.status != "active" || row.session_epoch != identity.epoch {
+        if row.status != UserStatus::Active.code() || row.session_epoch != identity.epoch {
             return Err(ServiceError::Unauthenticated);
         }
         let active_roles = self

@@ -4,7 +4,7 @@
 
 use pim_core::UserId;
 use pim_core::audit::{AuditAction, AuditEvent};
-use pim_core::user::Email;
+use pim_core::user::{Email, UserStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use webauthn_rs::prelude::{
@@ -186,21 +186,11 @@ impl Pim {
             .await
             .map_err(|_| "user lookup failed")?
             .ok_or("user vanished")?;
-        if user.status != "active" {
+        if user.status != UserStatus::Active.code() {
             return Err("account disabled");
         }
         let now = self.now();
-        if let Err(reason) = self.record_use(tx, &row, &result, now).await {
-            if reason == "counter did not advance" {
-                let alert = AuditEvent::failure(AuditAction::PasskeyCounterRegressed, None)
-                    .about(user_id)
-                    .with_details(json!({ "passkey_id": row.id }));
-                tx.append_audit(&alert, now)
-                    .await
-                    .map_err(|_| "audit failed")?;
-            }
-            return Err(reason);
-        }
+        self.record_use(tx, &row, &result, now).await?;
         Ok(SessionIdentity {
             user_id,
             epoch: user.session_epoch,
