@@ -79,7 +79,9 @@ impl From<pim_service::ServiceError> for AppError {
     fn from(err: pim_service::ServiceError) -> Self {
         use pim_service::ServiceError as S;
         let kind = match &err {
-            S::InvalidInput(_) => ErrorKind::BadRequest,
+            S::InvalidInput(_) | S::Activation(_) | S::Policy(_) | S::InvalidAssignment(_) => {
+                ErrorKind::BadRequest
+            }
             S::AuthenticationFailed | S::Unauthenticated => ErrorKind::Unauthenticated,
             S::Forbidden => ErrorKind::Forbidden,
             S::NotFound => ErrorKind::NotFound,

@@ -29,6 +29,20 @@ pub enum AuditAction {
     UserEnabled,
     AssignmentCreated,
     AccessDenied,
+    SelfActivate,
+    SelfDeactivate,
+    SelfExtend,
+    SelfCancel,
+    ScheduledActivationStarted,
+    ActivationExpired,
+    PendingRequestExpired,
+    AdminAssign,
+    AdminRemove,
+    AdminExtend,
+    AssignmentExpired,
+    RoleCreated,
+    RolePolicyUpdated,
+    EndedWithAssignment,
 }
 
 impl AuditAction {
@@ -53,6 +67,20 @@ impl AuditAction {
             Self::UserEnabled => "user.enabled",
             Self::AssignmentCreated => "assignment.created",
             Self::AccessDenied => "access.denied",
+            Self::SelfActivate => "role.selfActivate",
+            Self::SelfDeactivate => "role.selfDeactivate",
+            Self::SelfExtend => "role.selfExtend",
+            Self::SelfCancel => "role.selfCancel",
+            Self::ScheduledActivationStarted => "role.scheduledStart",
+            Self::ActivationExpired => "role.activationExpired",
+            Self::PendingRequestExpired => "role.requestExpired",
+            Self::AdminAssign => "role.adminAssign",
+            Self::AdminRemove => "role.adminRemove",
+            Self::AdminExtend => "role.adminExtend",
+            Self::AssignmentExpired => "role.assignmentExpired",
+            Self::RoleCreated => "role.created",
+            Self::RolePolicyUpdated => "role.policyUpdated",
+            Self::EndedWithAssignment => "role.endedWithAssignment",
         }
     }
 }
@@ -200,6 +228,20 @@ mod tests {
             AuditAction::UserEnabled,
             AuditAction::AssignmentCreated,
             AuditAction::AccessDenied,
+            AuditAction::SelfActivate,
+            AuditAction::SelfDeactivate,
+            AuditAction::SelfExtend,
+            AuditAction::SelfCancel,
+            AuditAction::ScheduledActivationStarted,
+            AuditAction::ActivationExpired,
+            AuditAction::PendingRequestExpired,
+            AuditAction::AdminAssign,
+            AuditAction::AdminRemove,
+            AuditAction::AdminExtend,
+            AuditAction::AssignmentExpired,
+            AuditAction::RoleCreated,
+            AuditAction::RolePolicyUpdated,
+            AuditAction::EndedWithAssignment,
         ];
         let codes: HashSet<_> = all.iter().map(|a| a.code()).collect();
         assert_eq!(codes.len(), all.len());

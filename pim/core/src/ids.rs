@@ -74,6 +74,11 @@ uuid_id!(
     AssignmentId,
     "assignment id"
 );
+uuid_id!(
+    /// One activation request of an eligible role, from request to its end.
+    ActivationId,
+    "activation id"
+);
 
 #[cfg(test)]
 mod tests {

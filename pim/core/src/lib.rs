@@ -5,10 +5,14 @@
 //! browser can share types with the server.
 #![forbid(unsafe_code)]
 
+pub mod activation;
+pub mod assignment;
 pub mod audit;
 pub mod enrollment;
 pub mod error;
 pub mod ids;
+pub mod my_roles;
+pub mod policy;
 pub mod principal;
 pub mod role;
 pub mod text;
@@ -16,5 +20,5 @@ pub mod time;
 pub mod user;
 
 pub use error::ParseError;
-pub use ids::{AssignmentId, PasskeyId, RoleId, UserId};
+pub use ids::{ActivationId, AssignmentId, PasskeyId, RoleId, UserId};
 pub use time::Timestamp;

@@ -40,6 +40,12 @@ pub struct UserAdmin {
     pub user_id: UserId,
 }
 
+/// Proof that the holder may manage roles, policies and assignments.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RoleAdmin {
+    pub user_id: UserId,
+}
+
 impl Principal {
     #[must_use]
     pub fn can(&self, permission: Permission) -> bool {
@@ -48,6 +54,13 @@ impl Principal {
             .filter(|r| r.is_in_effect(self.now))
             .filter_map(|r| BuiltinRole::from_id(r.role_id))
             .any(|r| r.grants(permission))
+    }
+
+    #[must_use]
+    pub fn as_role_admin(&self) -> Option<RoleAdmin> {
+        self.can(Permission::ManageRoles).then_some(RoleAdmin {
+            user_id: self.user_id,
+        })
     }
 
     #[must_use]

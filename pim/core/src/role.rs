@@ -25,6 +25,16 @@ impl Tier {
     }
 }
 
+/// A role as lists and forms show it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RoleInfo {
+    pub id: RoleId,
+    pub name: String,
+    pub description: String,
+    pub tier: Tier,
+    pub builtin: bool,
+}
+
 /// What an active role lets its holder do inside Stint.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Permission {

@@ -1,5 +1,7 @@
 use pim_core::ParseError;
+use pim_core::activation::ActivationDenial;
 use pim_core::enrollment::EnrollmentDenial;
+use pim_core::policy::PolicyError;
 use pim_store::StoreError;
 use thiserror::Error;
 
@@ -23,6 +25,14 @@ pub enum ServiceError {
     Conflict(&'static str),
     #[error(transparent)]
     Enrollment(#[from] EnrollmentDenial),
+    /// A request that breaks the role's policy; the message says which rule and how to fix it.
+    #[error(transparent)]
+    Activation(#[from] ActivationDenial),
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    /// An administrator's assignment that breaks the role's assignment rules.
+    #[error("{0}")]
+    InvalidAssignment(String),
     #[error("too many attempts; wait a minute and try again")]
     RateLimited,
     #[error(transparent)]
@@ -34,6 +44,12 @@ impl From<StoreError> for ServiceError {
         match err {
             StoreError::Duplicate("e-mail") => {
                 Self::Conflict("a user with this e-mail already exists")
+            }
+            StoreError::Duplicate("open activation") => {
+                Self::Activation(ActivationDenial::AlreadyOpen)
+            }
+            StoreError::Duplicate("role name") => {
+                Self::Conflict("a role with this name already exists")
             }
             StoreError::Duplicate(_) => Self::Conflict("this record already exists"),
             other => Self::Internal(anyhow::Error::new(other).context("store")),

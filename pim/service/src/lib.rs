@@ -3,27 +3,34 @@
 //! the REST API, background jobs and tests all call this crate and nothing below it.
 #![forbid(unsafe_code)]
 
+pub mod activation;
+pub mod assignments;
 mod bootstrap;
 pub mod clock;
+mod due_work;
 mod error;
 mod limits;
 mod my_passkeys;
+mod my_roles;
 pub mod passkeys;
 mod principal;
 mod registration;
+mod roles;
 mod sign_in;
 pub mod step_up;
 mod tokens;
 pub mod users;
 
+pub use activation::ActivationStart;
 pub use bootstrap::BootstrapOutcome;
 pub use clock::{Clock, FixedClock, SystemClock};
+pub use due_work::DueWorkReport;
 pub use error::ServiceError;
 pub use limits::RateLimits;
 pub use passkeys::{Ceremony, WebauthnConfig};
 pub use principal::{ABSOLUTE_SESSION_SECONDS, SessionIdentity};
 pub use registration::EnrollmentInfo;
-pub use step_up::StepUpPurpose;
+pub use step_up::{StepUpAnswer, StepUpPurpose};
 pub use users::{UserForm, UserPage};
 
 use std::sync::Arc;

@@ -4,9 +4,9 @@
 //! action that needs the step-up finishes the ceremony inside its own transaction, so the proof
 //! is spent by exactly that action.
 
-use pim_core::PasskeyId;
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::Principal;
+use pim_core::{ActivationId, PasskeyId, RoleId};
 use pim_store::Tx;
 use serde_json::json;
 use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
@@ -14,24 +14,76 @@ use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
 use crate::passkeys::{Ceremony, cred_id_text, parse_credential};
 use crate::{Pim, ServiceError};
 
-/// What a step-up authorises. New privileged actions add a variant here.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+/// What a step-up authorises. New privileged actions add a variant here. Where the action has
+/// a form, the fingerprint of its exact content is part of the subject, so the assertion
+/// approves that content and nothing else.
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub enum StepUpPurpose {
     RemovePasskey(PasskeyId),
+    Activate {
+        request: ActivationId,
+        fingerprint: String,
+    },
+    Extend {
+        activation: ActivationId,
+        fingerprint: String,
+    },
+    AdminAssign {
+        fingerprint: String,
+    },
+    PolicyEdit {
+        role: RoleId,
+        fingerprint: String,
+    },
 }
 
 impl StepUpPurpose {
-    fn code(self) -> &'static str {
+    fn code(&self) -> &'static str {
         match self {
             Self::RemovePasskey(_) => "step_up.remove_passkey",
+            Self::Activate { .. } => "step_up.activate",
+            Self::Extend { .. } => "step_up.extend",
+            Self::AdminAssign { .. } => "step_up.admin_assign",
+            Self::PolicyEdit { .. } => "step_up.policy_edit",
         }
     }
 
-    fn subject(self) -> String {
+    fn subject(&self) -> String {
         match self {
             Self::RemovePasskey(id) => id.to_string(),
+            Self::Activate {
+                request: id,
+                fingerprint,
+            }
+            | Self::Extend {
+                activation: id,
+                fingerprint,
+            } => format!("{id}:{fingerprint}"),
+            Self::AdminAssign { fingerprint } => fingerprint.clone(),
+            Self::PolicyEdit { role, fingerprint } => format!("{role}:{fingerprint}"),
         }
     }
+}
+
+/// A short digest of what a step-up approves.
+#[must_use]
+pub fn fingerprint(content: &impl serde::Serialize) -> String {
+    use sha2::{Digest, Sha256};
+    let bytes = serde_json::to_vec(content).unwrap_or_default();
+    hex::encode(Sha256::digest(bytes))
+}
+
+/// A finished step-up as the client returns it.
+#[derive(Debug, Clone, Copy)]
+pub struct StepUpAnswer<'a> {
+    pub ceremony_id: &'a str,
+    pub credential_json: &'a str,
+}
+
+/// What the verified step-up was made with, for policies that ask for a hardware key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StepUpProof {
+    pub attested: bool,
 }
 
 impl Pim {
@@ -70,7 +122,7 @@ impl Pim {
         purpose: StepUpPurpose,
         ceremony_id: &str,
         credential_json: &str,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<StepUpProof, ServiceError> {
         let subject = purpose.subject();
         let state: Result<PasskeyAuthentication, _> = self
             .take_ceremony(
@@ -86,15 +138,50 @@ impl Pim {
             Ok(state) => self.verify_step_up(tx, who, state, credential_json).await,
             Err(reason) => Err(reason),
         };
-        if let Err(reason) = outcome {
-            let event = AuditEvent::failure(AuditAction::StepUpFailed, Some(who.user_id))
-                .with_details(
-                    json!({ "purpose": purpose.code(), "subject": subject, "reason": reason }),
-                );
-            tx.append_audit(&event, self.now()).await?;
-            return Err(ServiceError::AuthenticationFailed);
+        match outcome {
+            Ok(proof) => Ok(proof),
+            Err(reason) => {
+                let event = AuditEvent::failure(AuditAction::StepUpFailed, Some(who.user_id))
+                    .with_details(
+                        json!({ "purpose": purpose.code(), "subject": subject, "reason": reason }),
+                    );
+                tx.append_audit(&event, self.now()).await?;
+                Err(ServiceError::AuthenticationFailed)
+            }
         }
-        Ok(())
+    }
+
+    /// Spends the step-up `answer` for `purpose` inside `tx`. On failure the attempt is
+    /// committed (ceremony consumed, failure audited) and the error returned; on success the
+    /// transaction comes back for the action it authorises.
+    pub(crate) async fn spend_step_up(
+        &self,
+        mut tx: Tx,
+        binding: &str,
+        who: &Principal,
+        purpose: StepUpPurpose,
+        answer: Option<StepUpAnswer<'_>>,
+    ) -> Result<(Tx, StepUpProof), ServiceError> {
+        let Some(answer) = answer else {
+            return Err(ServiceError::AuthenticationFailed);
+        };
+        let result = self
+            .finish_step_up(
+                &mut tx,
+                binding,
+                who,
+                purpose,
+                answer.ceremony_id,
+                answer.credential_json,
+            )
+            .await;
+        match result {
+            Ok(proof) => Ok((tx, proof)),
+            Err(err) => {
+                tx.commit().await?;
+                Err(err)
+            }
+        }
     }
 
     async fn verify_step_up(
@@ -103,7 +190,7 @@ impl Pim {
         who: &Principal,
         state: PasskeyAuthentication,
         credential_json: &str,
-    ) -> Result<(), &'static str> {
+    ) -> Result<StepUpProof, &'static str> {
         let credential: PublicKeyCredential =
             parse_credential(credential_json).map_err(|_| "credential unreadable")?;
         let row = self
@@ -119,6 +206,9 @@ impl Pim {
             .webauthn
             .finish_passkey_authentication(&credential, &state)
             .map_err(|_| "assertion did not verify")?;
-        self.record_use(tx, &row, &result, self.now()).await
+        self.record_use(tx, &row, &result, self.now()).await?;
+        Ok(StepUpProof {
+            attested: row.attested,
+        })
     }
 }

@@ -3,104 +3,16 @@
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
-use std::sync::Arc;
+mod common;
 
-use pim_core::Timestamp;
+use common::*;
+
 use pim_core::role::BuiltinRole;
 use pim_core::user::UserStatus;
-use pim_service::{
-    BootstrapOutcome, FixedClock, Pim, PimConfig, ServiceError, SessionIdentity, StepUpPurpose,
-    UserForm,
-};
-use pim_store::Store;
-use pim_store::testing::fresh_db;
+use pim_service::{BootstrapOutcome, ServiceError, SessionIdentity, StepUpPurpose, UserForm};
 use url::Url;
 use webauthn_authenticator_rs::WebauthnAuthenticator;
-use webauthn_authenticator_rs::softpasskey::SoftPasskey;
-use webauthn_rs_proto::{
-    CreationChallengeResponse, RequestChallengeResponse, UserVerificationPolicy,
-};
-
-const ORIGIN: &str = "http://localhost:3000";
-const IP: &str = "127.0.0.1";
-
-struct Fixture {
-    pim: Pim,
-    clock: Arc<FixedClock>,
-}
-
-async fn fixture() -> Fixture {
-    let store = Store::new(fresh_db().await.expect("database"), b"audit key");
-    let clock = Arc::new(FixedClock::at(Timestamp::from_unix(1_800_000_000)));
-    let config = PimConfig {
-        public_url: Url::parse(ORIGIN).unwrap(),
-        enrollment_ttl_seconds: 24 * 3600,
-        bootstrap_admin_hours: 24,
-    };
-    Fixture {
-        pim: Pim::new(store, clock.clone(), config).unwrap(),
-        clock,
-    }
-}
-
-fn authenticator() -> SoftPasskey {
-    // `true`: the soft authenticator claims user verification, as a real passkey does.
-    SoftPasskey::new(true)
-}
-
-fn token_of(url: &str) -> String {
-    url.rsplit('/').next().unwrap().to_owned()
-}
-
-fn register(auth: &mut SoftPasskey, options: serde_json::Value) -> String {
-    let ccr: CreationChallengeResponse = serde_json::from_value(options).unwrap();
-    let reg = auth
-        .do_registration(Url::parse(ORIGIN).unwrap(), ccr)
-        .expect("registration");
-    serde_json::to_string(&reg).unwrap()
-}
-
-fn assert_with(auth: &mut SoftPasskey, options: serde_json::Value) -> String {
-    let rcr: RequestChallengeResponse = serde_json::from_value(options).unwrap();
-    let cred = auth
-        .do_authentication(Url::parse(ORIGIN).unwrap(), rcr)
-        .expect("assertion");
-    serde_json::to_string(&cred).unwrap()
-}
-
-async fn bootstrap_link(pim: &Pim) -> String {
-    match pim.ensure_bootstrap().await.unwrap() {
-        BootstrapOutcome::Created { enrollment_url } => enrollment_url,
-        other => panic!("expected a fresh bootstrap, got {other:?}"),
-    }
-}
-
-async fn enroll(pim: &Pim, auth: &mut SoftPasskey, url: &str) -> pim_core::UserId {
-    let token = token_of(url);
-    let ceremony = pim.start_enrollment("s1", IP, &token).await.unwrap();
-    let cred = register(auth, ceremony.options);
-    pim.finish_enrollment("s1", &token, &ceremony.id, "Laptop", &cred)
-        .await
-        .unwrap()
-}
-
-/// The first administrator, enrolled and signed in, with their authenticator.
-async fn signed_in_admin(f: &Fixture) -> (pim_core::principal::Principal, SoftPasskey) {
-    let mut key = authenticator();
-    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
-    let identity = sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap();
-    (f.pim.principal(&identity).await.unwrap(), key)
-}
-
-async fn sign_in(
-    pim: &Pim,
-    auth: &mut SoftPasskey,
-    email: &str,
-) -> Result<SessionIdentity, ServiceError> {
-    let ceremony = pim.start_sign_in("s2", IP, Some(email)).await.unwrap();
-    let cred = assert_with(auth, ceremony.options);
-    pim.finish_sign_in("s2", IP, &ceremony.id, &cred).await
-}
+use webauthn_rs_proto::{RequestChallengeResponse, UserVerificationPolicy};
 
 #[tokio::test]
 async fn the_first_administrator_enrolls_and_signs_in_as_an_active_global_administrator() {

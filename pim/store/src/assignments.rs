@@ -1,26 +1,14 @@
-//! Role assignments and the roles a user holds right now.
+//! Role assignments, and the roles a user holds right now.
 
+use pim_core::activation::Eligibility;
+use pim_core::assignment::Assignment;
+pub use pim_core::assignment::AssignmentKind;
 use pim_core::principal::ActiveRole;
+use pim_core::role::Tier;
 use pim_core::{AssignmentId, RoleId, Timestamp, UserId};
 
 use crate::db::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
-
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AssignmentKind {
-    Eligible,
-    Active,
-}
-
-impl AssignmentKind {
-    #[must_use]
-    pub const fn code(self) -> &'static str {
-        match self {
-            Self::Eligible => "eligible",
-            Self::Active => "active",
-        }
-    }
-}
 
 pub struct NewAssignment<'a> {
     pub id: AssignmentId,
@@ -33,6 +21,16 @@ pub struct NewAssignment<'a> {
     pub justification: &'a str,
 }
 
+/// Which assignments a list shows.
+#[derive(Debug, Clone, Default)]
+pub struct AssignmentFilter {
+    pub role: Option<RoleId>,
+    pub user: Option<UserId>,
+    pub kind: Option<AssignmentKind>,
+    /// Only permanent ones (no end).
+    pub permanent_only: bool,
+}
+
 #[derive(sqlx::FromRow)]
 struct ActiveRoleRow {
     role_id: String,
@@ -40,8 +38,61 @@ struct ActiveRoleRow {
     ends_at: Option<i64>,
 }
 
+#[derive(sqlx::FromRow)]
+struct AssignmentRow {
+    id: String,
+    user_id: String,
+    user_name: String,
+    user_email: String,
+    role_id: String,
+    role_name: String,
+    tier: i64,
+    kind: String,
+    starts_at: i64,
+    ends_at: Option<i64>,
+    justification: String,
+}
+
+const SELECT: &str = "SELECT a.id, a.user_id, u.display_name AS user_name, u.email AS user_email, \
+     a.role_id, r.name AS role_name, CAST(r.tier AS BIGINT) AS tier, a.kind, a.starts_at, a.ends_at, a.justification \
+     FROM assignments a JOIN users u ON u.id = a.user_id JOIN roles r ON r.id = a.role_id";
+
+/// Not removed and not ended at `$N` (it may start later).
+fn open_at(n: u8) -> String {
+    format!("a.removed_at IS NULL AND (a.ends_at IS NULL OR a.ends_at > ${n})")
+}
+
+fn corrupt(what: impl std::fmt::Display) -> StoreError {
+    StoreError::Corrupt(what.to_string())
+}
+
+impl TryFrom<AssignmentRow> for Assignment {
+    type Error = StoreError;
+    fn try_from(r: AssignmentRow) -> Result<Self, StoreError> {
+        Ok(Assignment {
+            id: AssignmentId::parse(&r.id).map_err(corrupt)?,
+            user_id: UserId::parse(&r.user_id).map_err(corrupt)?,
+            user_name: r.user_name,
+            user_email: r.user_email,
+            role_id: RoleId::parse(&r.role_id).map_err(corrupt)?,
+            role_name: r.role_name,
+            tier: Tier::from_level(r.tier).ok_or_else(|| corrupt("tier"))?,
+            kind: AssignmentKind::from_code(&r.kind).map_err(corrupt)?,
+            starts_at: Timestamp::from_unix(r.starts_at),
+            ends_at: r.ends_at.map(Timestamp::from_unix),
+            justification: r.justification,
+        })
+    }
+}
+
+fn convert(rows: Vec<AssignmentRow>) -> Result<Vec<Assignment>, StoreError> {
+    rows.into_iter().map(Assignment::try_from).collect()
+}
+
 impl Store {
-    /// Roles in effect for `user` at `now` (`starts_at <= now < ends_at`), soonest end first.
+    /// Roles in effect for `user` at `now`: active assignments and active activations whose
+    /// eligibility still stands, each only while `starts_at <= now < ends_at`. Soonest end
+    /// first. This is the one query authorisation reads roles from.
     pub async fn find_active_roles(
         &self,
         user: UserId,
@@ -51,25 +102,88 @@ impl Store {
             sqlx::query_as::<_, ActiveRoleRow>(
                 "SELECT a.role_id, r.name, a.ends_at FROM assignments a \
                  JOIN roles r ON r.id = a.role_id \
-                 WHERE a.user_id = $1 AND a.kind = 'active' AND a.starts_at <= $2 \
-                 AND (a.ends_at IS NULL OR a.ends_at > $2) \
-                 ORDER BY a.ends_at IS NULL, a.ends_at, r.name",
+                 WHERE a.user_id = $1 AND a.kind = 'active' AND a.removed_at IS NULL \
+                 AND a.starts_at <= $2 AND (a.ends_at IS NULL OR a.ends_at > $2) \
+                 UNION ALL \
+                 SELECT v.role_id, r.name, v.ends_at FROM activations v \
+                 JOIN roles r ON r.id = v.role_id \
+                 JOIN assignments e ON e.id = v.eligibility_id \
+                 WHERE v.user_id = $1 AND v.state = 'active' \
+                 AND v.starts_at <= $2 AND v.ends_at > $2 \
+                 AND e.removed_at IS NULL AND e.starts_at <= $2 \
+                 AND (e.ends_at IS NULL OR e.ends_at > $2)",
             )
             .bind(user.to_string())
             .bind(now.unix())
             .fetch_all(pool)
             .await?
         });
-        rows.into_iter()
+        let mut roles = rows
+            .into_iter()
             .map(|r| {
                 Ok(ActiveRole {
-                    role_id: RoleId::parse(&r.role_id)
-                        .map_err(|e| StoreError::Corrupt(e.to_string()))?,
+                    role_id: RoleId::parse(&r.role_id).map_err(corrupt)?,
                     name: r.name,
                     ends_at: r.ends_at.map(Timestamp::from_unix),
                 })
             })
-            .collect()
+            .collect::<Result<Vec<_>, StoreError>>()?;
+        roles.sort_by(|a, b| {
+            (a.ends_at.is_none(), a.ends_at, &a.name).cmp(&(
+                b.ends_at.is_none(),
+                b.ends_at,
+                &b.name,
+            ))
+        });
+        Ok(roles)
+    }
+
+    /// Assignments not removed and not ended at `now`, by role then person.
+    pub async fn list_assignments(
+        &self,
+        filter: &AssignmentFilter,
+        now: Timestamp,
+        limit: i64,
+        offset: i64,
+    ) -> Result<Vec<Assignment>, StoreError> {
+        let sql = format!(
+            "{SELECT} WHERE {} AND ($2 IS NULL OR a.role_id = $2) AND ($3 IS NULL OR a.user_id = $3) \
+             AND ($4 IS NULL OR a.kind = $4) AND ($5 = FALSE OR a.ends_at IS NULL) \
+             ORDER BY r.tier, r.name, u.display_name, a.id LIMIT $6 OFFSET $7",
+            open_at(1)
+        );
+        let rows = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, AssignmentRow>(&sql)
+                .bind(now.unix())
+                .bind(filter.role.map(|r| r.to_string()))
+                .bind(filter.user.map(|u| u.to_string()))
+                .bind(filter.kind.map(AssignmentKind::code))
+                .bind(filter.permanent_only)
+                .bind(limit)
+                .bind(offset)
+                .fetch_all(pool)
+                .await?
+        });
+        convert(rows)
+    }
+
+    /// Eligible assignments whose end has passed but was not yet recorded.
+    pub async fn due_assignment_ends(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Assignment>, StoreError> {
+        let sql = format!(
+            "{SELECT} WHERE a.removed_at IS NULL AND a.ends_at <= $1 ORDER BY a.ends_at, a.id LIMIT $2"
+        );
+        let rows = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, AssignmentRow>(&sql)
+                .bind(now.unix())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        convert(rows)
     }
 }
 
@@ -97,5 +211,124 @@ impl Tx {
             .await?;
         });
         Ok(())
+    }
+
+    pub async fn find_assignment(
+        &mut self,
+        id: AssignmentId,
+    ) -> Result<Option<Assignment>, StoreError> {
+        let sql = format!("{SELECT} WHERE a.id = $1 AND a.removed_at IS NULL");
+        let row = on_tx!(self, |conn| {
+            sqlx::query_as::<_, AssignmentRow>(&sql)
+                .bind(id.to_string())
+                .fetch_optional(conn)
+                .await?
+        });
+        row.map(Assignment::try_from).transpose()
+    }
+
+    /// The open assignments of one person and role at `now` (it may start later).
+    pub async fn assignments_of(
+        &mut self,
+        user: UserId,
+        role: RoleId,
+        now: Timestamp,
+    ) -> Result<Vec<Assignment>, StoreError> {
+        let sql = format!(
+            "{SELECT} WHERE a.user_id = $2 AND a.role_id = $3 AND {} ORDER BY a.starts_at",
+            open_at(1)
+        );
+        let rows = on_tx!(self, |conn| {
+            sqlx::query_as::<_, AssignmentRow>(&sql)
+                .bind(now.unix())
+                .bind(user.to_string())
+                .bind(role.to_string())
+                .fetch_all(conn)
+                .await?
+        });
+        convert(rows)
+    }
+
+    /// The eligibility `user` has for `role` at `at`, with the latest end if several overlap.
+    pub async fn eligibility_at(
+        &mut self,
+        user: UserId,
+        role: RoleId,
+        at: Timestamp,
+    ) -> Result<Option<Eligibility>, StoreError> {
+        let all = self.assignments_of(user, role, at).await?;
+        Ok(all
+            .into_iter()
+            .filter(|a| a.kind == AssignmentKind::Eligible && a.starts_at <= at)
+            .max_by_key(|a| (a.ends_at.is_none(), a.ends_at))
+            .map(|a| Eligibility {
+                assignment_id: a.id,
+                starts_at: a.starts_at,
+                ends_at: a.ends_at,
+            }))
+    }
+
+    /// Marks an assignment removed (or its end recorded); `false` if it already was.
+    pub async fn close_assignment(
+        &mut self,
+        id: AssignmentId,
+        at: Timestamp,
+        by: Option<UserId>,
+        reason: &str,
+    ) -> Result<bool, StoreError> {
+        let done = on_tx!(self, |conn| {
+            sqlx::query(
+                "UPDATE assignments SET removed_at = $2, removed_by = $3, removal_reason = $4 \
+                 WHERE id = $1 AND removed_at IS NULL",
+            )
+            .bind(id.to_string())
+            .bind(at.unix())
+            .bind(by.map(|u| u.to_string()))
+            .bind(reason)
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Moves the end of an open assignment (`None` = permanent).
+    pub async fn set_assignment_end(
+        &mut self,
+        id: AssignmentId,
+        ends_at: Option<Timestamp>,
+    ) -> Result<bool, StoreError> {
+        let done = on_tx!(self, |conn| {
+            sqlx::query("UPDATE assignments SET ends_at = $2 WHERE id = $1 AND removed_at IS NULL")
+                .bind(id.to_string())
+                .bind(ends_at.map(Timestamp::unix))
+                .execute(conn)
+                .await?
+                .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Active people who would still hold `role` through an open assignment at `now` if
+    /// assignment `except` went away.
+    pub async fn count_holders_without(
+        &mut self,
+        role: RoleId,
+        except: AssignmentId,
+        now: Timestamp,
+    ) -> Result<i64, StoreError> {
+        let sql = format!(
+            "SELECT COUNT(DISTINCT a.user_id) FROM assignments a JOIN users u ON u.id = a.user_id \
+             WHERE a.role_id = $2 AND a.id <> $3 AND u.status = 'active' AND {}",
+            open_at(1)
+        );
+        Ok(on_tx!(self, |conn| {
+            sqlx::query_scalar::<_, i64>(&sql)
+                .bind(now.unix())
+                .bind(role.to_string())
+                .bind(except.to_string())
+                .fetch_one(conn)
+                .await?
+        }))
     }
 }

@@ -7,6 +7,7 @@
 //! commit together.
 #![forbid(unsafe_code)]
 
+pub mod activations;
 pub mod assignments;
 mod audit;
 mod ceremonies;
@@ -15,6 +16,7 @@ mod db;
 pub mod enrollment;
 mod error;
 mod passkeys;
+pub mod roles;
 pub mod rows;
 pub mod testing;
 mod users;

@@ -1,0 +1,334 @@
+//! Settings → Assignments: make people eligible or active, extend, remove (Privileged Role
+//! Administrator or Global Administrator, proven by a [`RoleAdmin`] capability).
+
+use pim_core::activation::EndReason;
+use pim_core::assignment::{Assignment, AssignmentKind, plan_assignment};
+use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::principal::{Principal, RoleAdmin};
+use pim_core::role::BuiltinRole;
+use pim_core::text::parse_multi_line;
+use pim_core::user::{Email, UserKind, UserStatus};
+use pim_core::{AssignmentId, RoleId, Timestamp};
+use pim_store::Tx;
+use pim_store::assignments::{AssignmentFilter, NewAssignment};
+use serde::Serialize;
+use serde_json::json;
+
+use crate::passkeys::Ceremony;
+use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
+use crate::{Pim, ServiceError};
+
+/// The assignment form, as typed.
+#[derive(Debug, Clone, Serialize)]
+pub struct AssignForm {
+    pub user_email: String,
+    pub role_id: RoleId,
+    pub kind: AssignmentKind,
+    pub starts_at: Option<Timestamp>,
+    /// `None` = permanent, where the policy allows it.
+    pub ends_at: Option<Timestamp>,
+    pub justification: String,
+}
+
+pub const ASSIGNMENTS_PAGE_SIZE: i64 = 50;
+
+impl Pim {
+    pub fn require_role_admin(&self, who: &Principal) -> Result<RoleAdmin, ServiceError> {
+        who.as_role_admin().ok_or(ServiceError::Forbidden)
+    }
+
+    pub async fn list_assignments(
+        &self,
+        _admin: &RoleAdmin,
+        filter: &AssignmentFilter,
+        page: i64,
+    ) -> Result<(Vec<Assignment>, bool), ServiceError> {
+        let offset = page.max(0) * ASSIGNMENTS_PAGE_SIZE;
+        let mut rows = self
+            .store()
+            .list_assignments(filter, self.now(), ASSIGNMENTS_PAGE_SIZE + 1, offset)
+            .await?;
+        let more = rows.len() > usize::try_from(ASSIGNMENTS_PAGE_SIZE).unwrap_or(usize::MAX);
+        rows.truncate(usize::try_from(ASSIGNMENTS_PAGE_SIZE).unwrap_or(usize::MAX));
+        Ok((rows, more))
+    }
+
+    /// Checks the form; returns the step-up to perform when the role's policy asks for one.
+    pub async fn begin_assign(
+        &self,
+        binding: &str,
+        ip: &str,
+        who: &Principal,
+        form: &AssignForm,
+    ) -> Result<Option<Ceremony>, ServiceError> {
+        self.require_role_admin(who)?;
+        let mut tx = self.store().begin().await?;
+        let needs_step_up = self.check_assign(&mut tx, form).await?;
+        drop(tx);
+        if !needs_step_up {
+            return Ok(None);
+        }
+        let purpose = StepUpPurpose::AdminAssign {
+            fingerprint: fingerprint(form),
+        };
+        Ok(Some(self.start_step_up(binding, ip, who, purpose).await?))
+    }
+
+    pub async fn finish_assign(
+        &self,
+        binding: &str,
+        who: &Principal,
+        form: &AssignForm,
+        step_up: Option<StepUpAnswer<'_>>,
+    ) -> Result<AssignmentId, ServiceError> {
+        let admin = self.require_role_admin(who)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        if self.check_assign(&mut tx, form).await? {
+            let purpose = StepUpPurpose::AdminAssign {
+                fingerprint: fingerprint(form),
+            };
+            tx = self
+                .spend_step_up(tx, binding, who, purpose, step_up)
+                .await?
+                .0;
+        }
+        let (user, role, plan) = self.plan_assign(&mut tx, form).await?;
+        let id = AssignmentId::new_random();
+        tx.create_assignment(
+            NewAssignment {
+                id,
+                user_id: user,
+                role_id: role.info.id,
+                kind: form.kind,
+                starts_at: plan.starts_at,
+                ends_at: plan.ends_at,
+                assigned_by: Some(admin.user_id),
+                justification: &plan.justification,
+            },
+            now,
+        )
+        .await?;
+        let event = AuditEvent::success(AuditAction::AdminAssign, Some(admin.user_id))
+            .about(user)
+            .with_details(json!({
+                "assignment_id": id,
+                "role_id": role.info.id,
+                "role": role.info.name,
+                "kind": form.kind.code(),
+                "starts_at": plan.starts_at,
+                "ends_at": plan.ends_at,
+                "justification": plan.justification,
+            }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Validates the form in `tx`; true when the policy wants a step-up.
+    async fn check_assign(&self, tx: &mut Tx, form: &AssignForm) -> Result<bool, ServiceError> {
+        let (_, role, _) = self.plan_assign(tx, form).await?;
+        Ok(role.policy.assignment.require_admin_step_up)
+    }
+
+    async fn plan_assign(
+        &self,
+        tx: &mut Tx,
+        form: &AssignForm,
+    ) -> Result<
+        (
+            pim_core::UserId,
+            pim_store::roles::RoleRecord,
+            pim_core::assignment::AssignmentPlan,
+        ),
+        ServiceError,
+    > {
+        let email = Email::parse(&form.user_email)?;
+        let user = self
+            .store()
+            .find_user_by_email(email.as_ref())
+            .await?
+            .filter(|u| u.status == UserStatus::Active)
+            .ok_or(ServiceError::Conflict(
+                "no active user has this e-mail address",
+            ))?;
+        let role = tx
+            .find_role(form.role_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        if form.kind == AssignmentKind::Active
+            && form.ends_at.is_none()
+            && user.kind != UserKind::BreakGlass
+            && role.info.tier.level() == 0
+        {
+            return Err(ServiceError::Conflict(
+                "only break-glass accounts hold a tier-0 role permanently",
+            ));
+        }
+        let plan = plan_assignment(
+            &role.policy.assignment,
+            form.kind,
+            form.starts_at,
+            form.ends_at,
+            &form.justification,
+            self.now(),
+        )
+        .map_err(|e| ServiceError::InvalidAssignment(e.to_string()))?;
+        Ok((user.id, role, plan))
+    }
+
+    /// Removes an assignment, ending what stands on it in the same transaction. The last
+    /// holder of Global Administrator stays.
+    pub async fn remove_assignment(
+        &self,
+        admin: &RoleAdmin,
+        id: AssignmentId,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        let reason = parse_multi_line(reason, "reason", 3, 500)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let assignment = tx
+            .find_assignment(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let ga = BuiltinRole::GlobalAdministrator.id();
+        if assignment.role_id == ga && tx.count_holders_without(ga, id, now).await? == 0 {
+            return Err(ServiceError::Conflict(
+                "this is the last Global Administrator; assign another one first",
+            ));
+        }
+        if !tx
+            .close_assignment(id, now, Some(admin.user_id), "removed")
+            .await?
+        {
+            return Err(ServiceError::NotFound);
+        }
+        self.end_activations_on(
+            &mut tx,
+            id,
+            EndReason::EligibilityRemoved,
+            Some(admin.user_id),
+            now,
+        )
+        .await?;
+        let event = AuditEvent::success(AuditAction::AdminRemove, Some(admin.user_id))
+            .about(assignment.user_id)
+            .with_details(json!({
+                "assignment_id": id,
+                "role": assignment.role_name,
+                "kind": assignment.kind.code(),
+                "reason": reason,
+            }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Moves the end of an assignment, within the role's assignment limits from now.
+    pub async fn extend_assignment(
+        &self,
+        admin: &RoleAdmin,
+        id: AssignmentId,
+        ends_at: Option<Timestamp>,
+        justification: &str,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let assignment = tx
+            .find_assignment(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let role = tx
+            .find_role(assignment.role_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let start = assignment.starts_at.max(now);
+        let plan = plan_assignment(
+            &role.policy.assignment,
+            assignment.kind,
+            Some(start),
+            ends_at,
+            justification,
+            now,
+        )
+        .map_err(|e| ServiceError::InvalidAssignment(e.to_string()))?;
+        tx.set_assignment_end(id, plan.ends_at).await?;
+        let event = AuditEvent::success(AuditAction::AdminExtend, Some(admin.user_id))
+            .about(assignment.user_id)
+            .with_details(json!({
+                "assignment_id": id,
+                "role": assignment.role_name,
+                "previous_end": assignment.ends_at,
+                "ends_at": plan.ends_at,
+                "justification": plan.justification,
+            }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The seed's step 3: every permanent active assignment outside break-glass becomes an
+    /// eligibility for the role's maximum eligible duration. Returns how many were converted.
+    pub async fn convert_permanent_active(&self, admin: &RoleAdmin) -> Result<usize, ServiceError> {
+        let now = self.now();
+        let filter = AssignmentFilter {
+            kind: Some(AssignmentKind::Active),
+            permanent_only: true,
+            ..AssignmentFilter::default()
+        };
+        let candidates = self
+            .store()
+            .list_assignments(&filter, now, 10_000, 0)
+            .await?;
+        let mut tx = self.store().begin().await?;
+        let mut converted = 0;
+        for a in candidates {
+            let user = self.store().find_user(a.user_id).await?;
+            if user.is_none_or(|u| u.kind == UserKind::BreakGlass) {
+                continue;
+            }
+            let role = tx
+                .find_role(a.role_id)
+                .await?
+                .ok_or(ServiceError::NotFound)?;
+            if !tx
+                .close_assignment(a.id, now, Some(admin.user_id), "converted")
+                .await?
+            {
+                continue;
+            }
+            let new_id = AssignmentId::new_random();
+            let ends_at = now.plus_seconds(role.policy.assignment.max_eligible_seconds);
+            let justification = "Converted from a permanent active assignment";
+            tx.create_assignment(
+                NewAssignment {
+                    id: new_id,
+                    user_id: a.user_id,
+                    role_id: a.role_id,
+                    kind: AssignmentKind::Eligible,
+                    starts_at: now,
+                    ends_at: Some(ends_at),
+                    assigned_by: Some(admin.user_id),
+                    justification,
+                },
+                now,
+            )
+            .await?;
+            let event = AuditEvent::success(AuditAction::AdminAssign, Some(admin.user_id))
+                .about(a.user_id)
+                .with_details(json!({
+                    "assignment_id": new_id,
+                    "replaces": a.id,
+                    "role": a.role_name,
+                    "kind": "eligible",
+                    "ends_at": ends_at,
+                    "justification": justification,
+                }));
+            tx.append_audit(&event, now).await?;
+            converted += 1;
+        }
+        tx.commit().await?;
+        Ok(converted)
+    }
+}

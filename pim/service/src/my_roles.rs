@@ -1,0 +1,127 @@
+//! My roles and My requests: the caller's own eligibilities, activations and requests.
+
+use std::collections::HashMap;
+
+use pim_core::activation::{Activation, ActivationState};
+use pim_core::assignment::AssignmentKind;
+use pim_core::my_roles::{ActiveItem, EligibleRole, MyRoles, Requirements};
+use pim_core::principal::Principal;
+use pim_core::time::DAY;
+use pim_core::{RoleId, Timestamp};
+use pim_store::assignments::AssignmentFilter;
+use pim_store::roles::RoleRecord;
+
+use crate::{Pim, ServiceError};
+
+const HISTORY_DAYS: i64 = 90;
+
+impl Pim {
+    pub async fn my_roles(&self, who: &Principal) -> Result<MyRoles, ServiceError> {
+        let now = self.now();
+        let roles: HashMap<RoleId, RoleRecord> = self
+            .store()
+            .list_roles()
+            .await?
+            .into_iter()
+            .map(|r| (r.info.id, r))
+            .collect();
+        let mine = |kind| AssignmentFilter {
+            user: Some(who.user_id),
+            kind: Some(kind),
+            ..AssignmentFilter::default()
+        };
+        let store = self.store();
+        let eligibilities = store
+            .list_assignments(&mine(AssignmentKind::Eligible), now, 500, 0)
+            .await?;
+        let assigned = store
+            .list_assignments(&mine(AssignmentKind::Active), now, 500, 0)
+            .await?;
+        let history = store
+            .list_activations_of(who.user_id, now.plus_seconds(-HISTORY_DAYS * DAY), 500)
+            .await?;
+        let is_open = |a: &Activation| {
+            a.state.is_open() || (a.state == ActivationState::Active && a.ends_at > now)
+        };
+        let eligible = eligibilities
+            .iter()
+            .filter_map(|e| {
+                let record = roles.get(&e.role_id)?;
+                Some(EligibleRole {
+                    role: record.info.clone(),
+                    assignment_id: e.id,
+                    starts_at: e.starts_at,
+                    ends_at: e.ends_at,
+                    requirements: Requirements::of(&record.policy),
+                    open_request: history
+                        .iter()
+                        .find(|a| a.role_id == e.role_id && is_open(a))
+                        .cloned(),
+                })
+            })
+            .collect();
+        let mut active: Vec<ActiveItem> = history
+            .iter()
+            .filter(|a| a.is_in_effect(now))
+            .filter_map(|a| {
+                let record = roles.get(&a.role_id)?;
+                Some(ActiveItem {
+                    role: record.info.clone(),
+                    activation: Some(a.clone()),
+                    starts_at: a.starts_at,
+                    ends_at: Some(a.ends_at),
+                    deactivate_from: Some(
+                        a.starts_at
+                            .plus_seconds(record.policy.activation.earliest_deactivation_seconds),
+                    ),
+                    max_duration_seconds: record.policy.activation.max_duration_seconds,
+                    justification_required: record.policy.activation.require_justification,
+                })
+            })
+            .collect();
+        active.extend(
+            assigned
+                .iter()
+                .filter(|a| a.is_in_effect(now))
+                .filter_map(|a| {
+                    let record = roles.get(&a.role_id)?;
+                    Some(ActiveItem {
+                        role: record.info.clone(),
+                        activation: None,
+                        starts_at: a.starts_at,
+                        ends_at: a.ends_at,
+                        deactivate_from: None,
+                        max_duration_seconds: record.policy.activation.max_duration_seconds,
+                        justification_required: false,
+                    })
+                }),
+        );
+        active.sort_by_key(|a| (a.ends_at.is_none(), a.ends_at));
+        let expired = history
+            .into_iter()
+            .filter(|a| {
+                a.state == ActivationState::Ended
+                    || (a.state == ActivationState::Active && a.ends_at <= now)
+            })
+            .collect();
+        Ok(MyRoles {
+            eligible,
+            active,
+            expired,
+            now,
+        })
+    }
+
+    /// The caller's requests of the last 90 days, newest first.
+    pub async fn my_requests(
+        &self,
+        who: &Principal,
+    ) -> Result<(Vec<Activation>, Timestamp), ServiceError> {
+        let now = self.now();
+        let list = self
+            .store()
+            .list_activations_of(who.user_id, now.plus_seconds(-HISTORY_DAYS * DAY), 500)
+            .await?;
+        Ok((list, now))
+    }
+}

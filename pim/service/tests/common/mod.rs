@@ -1,0 +1,128 @@
+//! Fixtures shared by the service tests: a fresh database, a fixed clock, software
+//! authenticators and the ceremonies they drive.
+#![allow(dead_code, clippy::unwrap_used)] // each test file uses its own subset
+
+use std::sync::Arc;
+
+use pim_core::Timestamp;
+use pim_service::{BootstrapOutcome, FixedClock, Pim, PimConfig, ServiceError, SessionIdentity};
+use pim_store::Store;
+use pim_store::testing::fresh_db;
+use url::Url;
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+use webauthn_rs_proto::{CreationChallengeResponse, RequestChallengeResponse};
+
+pub const ORIGIN: &str = "http://localhost:3000";
+pub const IP: &str = "127.0.0.1";
+
+pub struct Fixture {
+    pub pim: Pim,
+    pub clock: Arc<FixedClock>,
+}
+
+pub async fn fixture() -> Fixture {
+    let store = Store::new(fresh_db().await.expect("database"), b"audit key");
+    let clock = Arc::new(FixedClock::at(Timestamp::from_unix(1_800_000_000)));
+    let config = PimConfig {
+        public_url: Url::parse(ORIGIN).unwrap(),
+        enrollment_ttl_seconds: 24 * 3600,
+        bootstrap_admin_hours: 24,
+    };
+    Fixture {
+        pim: Pim::new(store, clock.clone(), config).unwrap(),
+        clock,
+    }
+}
+
+pub fn authenticator() -> SoftPasskey {
+    // `true`: the soft authenticator claims user verification, as a real passkey does.
+    SoftPasskey::new(true)
+}
+
+pub fn token_of(url: &str) -> String {
+    url.rsplit('/').next().unwrap().to_owned()
+}
+
+pub fn register(auth: &mut SoftPasskey, options: serde_json::Value) -> String {
+    let ccr: CreationChallengeResponse = serde_json::from_value(options).unwrap();
+    let reg = auth
+        .do_registration(Url::parse(ORIGIN).unwrap(), ccr)
+        .expect("registration");
+    serde_json::to_string(&reg).unwrap()
+}
+
+pub fn assert_with(auth: &mut SoftPasskey, options: serde_json::Value) -> String {
+    let rcr: RequestChallengeResponse = serde_json::from_value(options).unwrap();
+    let cred = auth
+        .do_authentication(Url::parse(ORIGIN).unwrap(), rcr)
+        .expect("assertion");
+    serde_json::to_string(&cred).unwrap()
+}
+
+pub async fn bootstrap_link(pim: &Pim) -> String {
+    match pim.ensure_bootstrap().await.unwrap() {
+        BootstrapOutcome::Created { enrollment_url } => enrollment_url,
+        other => panic!("expected a fresh bootstrap, got {other:?}"),
+    }
+}
+
+pub async fn enroll(pim: &Pim, auth: &mut SoftPasskey, url: &str) -> pim_core::UserId {
+    let token = token_of(url);
+    let ceremony = pim.start_enrollment("s1", IP, &token).await.unwrap();
+    let cred = register(auth, ceremony.options);
+    pim.finish_enrollment("s1", &token, &ceremony.id, "Laptop", &cred)
+        .await
+        .unwrap()
+}
+
+/// The first administrator, enrolled and signed in, with their authenticator.
+pub async fn signed_in_admin(f: &Fixture) -> (pim_core::principal::Principal, SoftPasskey) {
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &bootstrap_link(&f.pim).await).await;
+    let identity = sign_in(&f.pim, &mut key, "admin@localhost").await.unwrap();
+    (f.pim.principal(&identity).await.unwrap(), key)
+}
+
+pub async fn sign_in(
+    pim: &Pim,
+    auth: &mut SoftPasskey,
+    email: &str,
+) -> Result<SessionIdentity, ServiceError> {
+    let ceremony = pim.start_sign_in("s2", IP, Some(email)).await.unwrap();
+    let cred = assert_with(auth, ceremony.options);
+    pim.finish_sign_in("s2", IP, &ceremony.id, &cred).await
+}
+
+/// A new person created by `admin`, enrolled with their own authenticator and signed in.
+pub async fn signed_in_user(
+    f: &Fixture,
+    admin: &pim_core::principal::Principal,
+    name: &str,
+    email: &str,
+) -> (pim_core::principal::Principal, SoftPasskey) {
+    let user_admin = f.pim.require_user_admin(admin).unwrap();
+    let form = pim_service::UserForm {
+        display_name: name.into(),
+        email: email.into(),
+        manager_email: String::new(),
+    };
+    let (_, link) = f.pim.create_user(&user_admin, &form).await.unwrap();
+    let mut key = authenticator();
+    enroll(&f.pim, &mut key, &link).await;
+    let identity = sign_in(&f.pim, &mut key, email).await.unwrap();
+    (f.pim.principal(&identity).await.unwrap(), key)
+}
+
+/// The principal again, with the roles in effect at the clock's now.
+pub async fn refreshed(
+    f: &Fixture,
+    who: &pim_core::principal::Principal,
+) -> pim_core::principal::Principal {
+    let identity = SessionIdentity {
+        user_id: who.user_id,
+        epoch: 0,
+        signed_in_at: f.pim.now(),
+    };
+    f.pim.principal(&identity).await.unwrap()
+}
