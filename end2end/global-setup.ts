@@ -19,6 +19,10 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       STINT_DATA_DIR: dataDir,
       STINT_DATABASE_URL: '',
       STINT_SITE_ROOT: process.env.STINT_SITE_ROOT ?? join(root, 'target', 'site'),
+      // The test clock (debug builds only) lets tests show expiry; the background job runs
+      // once at start and then not again, so expiry is seen without it.
+      STINT_TEST_CLOCK: 'true',
+      STINT_DUE_WORK_SECONDS: '86400',
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });

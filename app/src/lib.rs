@@ -16,8 +16,10 @@ use leptos_router::path;
 use crate::api::me::current_user;
 use crate::components::nav::Nav;
 use crate::pages::{
-    account::AccountPage, enroll::EnrollPage, home::HomePage, not_found::NotFoundPage,
-    sign_in::SignInPage, user_edit::UserEditPage, users::UsersPage,
+    account::AccountPage, activate::ActivatePage, assignments::AssignmentsPage, enroll::EnrollPage,
+    home::HomePage, my_requests::MyRequestsPage, my_roles::MyRolesPage, not_found::NotFoundPage,
+    role_policy::RolePolicyPage, roles::RolesPage, sign_in::SignInPage, user_edit::UserEditPage,
+    users::UsersPage,
 };
 
 /// The HTML document around the app.
@@ -59,6 +61,12 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/enroll/:token") view=EnrollPage />
                     <Route path=path!("/account") view=AccountPage />
+                    <Route path=path!("/roles") view=MyRolesPage />
+                    <Route path=path!("/roles/:id/activate") view=ActivatePage />
+                    <Route path=path!("/requests") view=MyRequestsPage />
+                    <Route path=path!("/settings/roles") view=RolesPage />
+                    <Route path=path!("/settings/roles/:id") view=RolePolicyPage />
+                    <Route path=path!("/settings/assignments") view=AssignmentsPage />
                     <Route path=path!("/settings/users") view=UsersPage />
                     <Route path=path!("/settings/users/:id") view=UserEditPage />
                 </Routes>

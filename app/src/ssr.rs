@@ -14,6 +14,35 @@ use crate::error::{AppError, ErrorKind};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pim: Pim,
+    pub client_ip: ClientIpRule,
+}
+
+/// Where the client address comes from: the TCP peer, or a header set by a trusted reverse
+/// proxy (believed only when the peer is one of `proxies`).
+#[derive(Clone, Debug, Default)]
+pub struct ClientIpRule {
+    pub header: Option<http::HeaderName>,
+    pub proxies: Vec<ipnet::IpNet>,
+}
+
+impl ClientIpRule {
+    /// The client address for a request from `peer` with `headers`. A forwarding header is
+    /// read from the right: its last entry is the one the trusted proxy added.
+    #[must_use]
+    pub fn resolve(&self, peer: std::net::IpAddr, headers: &http::HeaderMap) -> std::net::IpAddr {
+        let Some(header) = &self.header else {
+            return peer;
+        };
+        if !self.proxies.iter().any(|n| n.contains(&peer)) {
+            return peer;
+        }
+        headers
+            .get(header)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.rsplit(',').next())
+            .and_then(|last| last.trim().parse().ok())
+            .unwrap_or(peer)
+    }
 }
 
 pub fn pim() -> Result<Pim, AppError> {
@@ -110,10 +139,51 @@ pub async fn principal_and_session() -> Result<(Principal, PimSession), AppError
     }
 }
 
-/// The peer address, for rate limits and the audit log.
+/// The client address, for rate limits, network conditions and the audit log.
 pub async fn client_ip() -> String {
-    leptos_axum::extract::<ConnectInfo<SocketAddr>>()
+    let Ok(ConnectInfo(peer)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {
+        return "unknown".into();
+    };
+    let headers = leptos_axum::extract::<http::HeaderMap>()
         .await
-        .map(|ConnectInfo(addr)| addr.ip().to_string())
-        .unwrap_or_else(|_| "unknown".into())
+        .unwrap_or_default();
+    use_context::<AppState>()
+        .map(|s| s.client_ip.resolve(peer.ip(), &headers))
+        .unwrap_or(peer.ip())
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn rule() -> ClientIpRule {
+        ClientIpRule {
+            header: Some(http::HeaderName::from_static("x-forwarded-for")),
+            proxies: vec!["10.0.0.0/8".parse().unwrap_or_else(|_| unreachable!())],
+        }
+    }
+
+    fn forwarded(value: &str) -> http::HeaderMap {
+        let mut h = http::HeaderMap::new();
+        h.insert(
+            "x-forwarded-for",
+            value.parse().unwrap_or_else(|_| unreachable!()),
+        );
+        h
+    }
+
+    #[test]
+    fn a_trusted_proxy_header_names_the_client_by_its_last_entry() {
+        let peer = "10.1.1.1".parse().unwrap_or_else(|_| unreachable!());
+        let got = rule().resolve(peer, &forwarded("6.6.6.6, 192.168.1.20"));
+        assert_eq!(got.to_string(), "192.168.1.20");
+    }
+
+    #[test]
+    fn the_header_is_ignored_from_an_untrusted_peer() {
+        let peer = "203.0.113.9".parse().unwrap_or_else(|_| unreachable!());
+        let got = rule().resolve(peer, &forwarded("10.9.9.9"));
+        assert_eq!(got.to_string(), "203.0.113.9");
+    }
 }

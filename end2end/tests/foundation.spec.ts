@@ -1,5 +1,5 @@
 import { expect, test } from '@playwright/test';
-import { addAuthenticator, bootstrapLink, goto, hydrated } from './helpers';
+import { addAuthenticator, bootstrapLink, goto, hydrated, saveAdminCredential } from './helpers';
 
 // One story, in order: the first administrator enrolls from the printed link, signs out and in
 // with a discoverable passkey, manages passkeys and invites a colleague.
@@ -30,7 +30,7 @@ test('the first administrator enrolls, signs in, manages passkeys and invites a 
 
   // A second passkey, on a second authenticator; then the first is removed with a step-up.
   await cdp.send('WebAuthn.removeVirtualAuthenticator', { authenticatorId: firstKey });
-  await addAuthenticator(page);
+  const second = await addAuthenticator(page);
   await goto(page, '/account');
   await expect(page.getByRole('button', { name: 'Remove Laptop' })).toBeDisabled();
   await page.getByLabel('Name for the new passkey').fill('Security key');
@@ -39,6 +39,7 @@ test('the first administrator enrolls, signs in, manages passkeys and invites a 
   await page.getByRole('button', { name: 'Remove Laptop' }).click();
   await expect(page.getByRole('button', { name: 'Remove Laptop' })).toHaveCount(0);
   await expect(page.getByRole('button', { name: 'Remove Security key' })).toBeDisabled();
+  await saveAdminCredential(second.cdp, second.id);
 
   // Create a user and hand them their link.
   await goto(page, '/settings/users');

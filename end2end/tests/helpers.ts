@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { CDPSession, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
@@ -32,4 +32,29 @@ export async function hydrated(page: Page): Promise<void> {
 export async function goto(page: Page, path: string): Promise<void> {
   await page.goto(path);
   await hydrated(page);
+}
+
+const ADMIN_CREDENTIAL = join(__dirname, '..', '.admin-credential.json');
+
+/** Keeps the first administrator's passkey (exported from its virtual authenticator) for the
+ * specs that run after the foundation story. */
+export async function saveAdminCredential(cdp: CDPSession, authenticatorId: string): Promise<void> {
+  const { credentials } = await cdp.send('WebAuthn.getCredentials', { authenticatorId });
+  writeFileSync(ADMIN_CREDENTIAL, JSON.stringify(credentials[0]));
+}
+
+/** Signs the first administrator in on `page`, with their saved passkey in a new authenticator. */
+export async function signInAsAdmin(page: Page): Promise<void> {
+  const { cdp, id } = await addAuthenticator(page);
+  const credential = JSON.parse(readFileSync(ADMIN_CREDENTIAL, 'utf8'));
+  await cdp.send('WebAuthn.addCredential', { authenticatorId: id, credential });
+  await goto(page, '/signin');
+  await page.getByRole('button', { name: 'Sign in with a passkey' }).click();
+  await expect(page.getByRole('heading', { name: 'Welcome, First administrator' })).toBeVisible();
+}
+
+/** Moves the server's clock forward (debug builds with STINT_TEST_CLOCK only). */
+export async function advanceClock(page: Page, seconds: number): Promise<void> {
+  const response = await page.request.post(`/__test/clock/advance?seconds=${seconds}`);
+  expect(response.ok()).toBeTruthy();
 }

@@ -22,6 +22,15 @@ pub struct Settings {
     pub audit_key: SecretString,
     pub enrollment_link_hours: i64,
     pub bootstrap_admin_hours: i64,
+    /// How often the background job records expiries and starts scheduled activations.
+    pub due_work_seconds: u64,
+    /// A header carrying the client address (e.g. `X-Forwarded-For`), believed only when the
+    /// direct peer is one of `trusted_proxies`.
+    pub trusted_proxy_header: String,
+    /// Comma-separated networks of the reverse proxies in front of Stint.
+    pub trusted_proxies: String,
+    /// Debug builds only: expose `POST /__test/clock/advance` for end-to-end tests.
+    pub test_clock: bool,
     pub log: String,
 }
 
@@ -45,6 +54,10 @@ impl Settings {
             .set_default("audit_key", "")?
             .set_default("enrollment_link_hours", 24)?
             .set_default("bootstrap_admin_hours", 24)?
+            .set_default("due_work_seconds", 15)?
+            .set_default("trusted_proxy_header", "")?
+            .set_default("trusted_proxies", "")?
+            .set_default("test_clock", false)?
             .set_default("log", "info")?
             .add_source(
                 config::File::with_name(&file).required(std::env::var("STINT_CONFIG").is_ok()),
@@ -81,6 +94,19 @@ impl Settings {
         if !(1..=72).contains(&self.bootstrap_admin_hours) {
             return invalid("STINT_BOOTSTRAP_ADMIN_HOURS must be between 1 and 72".into());
         }
+        if !(1..=86_400).contains(&self.due_work_seconds) {
+            return invalid("STINT_DUE_WORK_SECONDS must be between 1 and 86400".into());
+        }
+        if let Err(bad) = self.proxy_networks() {
+            return invalid(format!(
+                "STINT_TRUSTED_PROXIES: {bad} is not a network like 10.0.0.0/8"
+            ));
+        }
+        if !self.trusted_proxy_header.is_empty()
+            && http::HeaderName::try_from(self.trusted_proxy_header.as_str()).is_err()
+        {
+            return invalid("STINT_TRUSTED_PROXY_HEADER is not a valid header name".into());
+        }
         if !self.database_url.is_empty()
             && !self.database_url.starts_with("sqlite:")
             && !self.database_url.starts_with("postgres://")
@@ -91,6 +117,20 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    /// The trusted proxies as networks; a bare address counts as a single host.
+    pub fn proxy_networks(&self) -> Result<Vec<ipnet::IpNet>, String> {
+        self.trusted_proxies
+            .split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(|s| {
+                s.parse::<ipnet::IpNet>()
+                    .or_else(|_| s.parse::<std::net::IpAddr>().map(ipnet::IpNet::from))
+                    .map_err(|_| s.to_owned())
+            })
+            .collect()
     }
 
     pub fn database_url(&self) -> String {

@@ -32,7 +32,7 @@ async fn main() -> ExitCode {
 }
 
 async fn run(settings: Settings) -> anyhow::Result<()> {
-    let app = Application::build(&settings, Arc::new(SystemClock)).await?;
+    let app = build(&settings).await?;
     let url = settings.public_url.as_str().trim_end_matches('/');
     println!("Stint is listening on {} (open {url})", settings.listen);
     match &app.bootstrap {
@@ -50,4 +50,23 @@ async fn run(settings: Settings) -> anyhow::Result<()> {
         BootstrapOutcome::Done => {}
     }
     app.run().await
+}
+
+#[cfg(debug_assertions)]
+async fn build(settings: &Settings) -> anyhow::Result<Application> {
+    if settings.test_clock {
+        eprintln!("stint: STINT_TEST_CLOCK is on: POST /__test/clock/advance moves time");
+        let clock = Arc::new(pim_service::OffsetClock::default());
+        let app = Application::build(settings, clock.clone()).await?;
+        return Ok(app.with_test_clock(clock));
+    }
+    Application::build(settings, Arc::new(SystemClock)).await
+}
+
+#[cfg(not(debug_assertions))]
+async fn build(settings: &Settings) -> anyhow::Result<Application> {
+    if settings.test_clock {
+        anyhow::bail!("STINT_TEST_CLOCK exists only in debug builds");
+    }
+    Application::build(settings, Arc::new(SystemClock)).await
 }

@@ -5,7 +5,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 use anyhow::Context;
-use app::ssr::AppState;
+use app::ssr::{AppState, ClientIpRule};
 use app::{App, shell};
 use axum::Router;
 use axum::middleware::{from_fn, from_fn_with_state};
@@ -72,6 +72,7 @@ impl Application {
             .await
             .context("the session store could not be set up")?;
         crate::tasks::spawn_session_cleanup(session_store.clone());
+        crate::tasks::spawn_due_work(pim.clone(), settings.due_work_seconds);
         let secure = settings.secure_cookies();
         let sessions = SessionManagerLayer::new(session_store)
             .with_name(if secure { "__Host-stint" } else { "stint" })
@@ -96,6 +97,12 @@ impl Application {
         let state = AppState {
             leptos_options,
             pim: pim.clone(),
+            client_ip: ClientIpRule {
+                header: (!settings.trusted_proxy_header.is_empty())
+                    .then(|| http::HeaderName::try_from(settings.trusted_proxy_header.as_str()))
+                    .transpose()?,
+                proxies: settings.proxy_networks().map_err(anyhow::Error::msg)?,
+            },
         };
         let routes = generate_route_list(App);
         let origin = settings.public_url.origin().ascii_serialization();
@@ -117,6 +124,25 @@ impl Application {
             port,
             bootstrap,
         })
+    }
+
+    /// Debug builds only: `POST /__test/clock/advance?seconds=N` moves Stint's clock, so
+    /// end-to-end tests can show expiry without waiting. Release builds do not contain it.
+    #[cfg(debug_assertions)]
+    #[must_use]
+    pub fn with_test_clock(mut self, clock: Arc<pim_service::OffsetClock>) -> Self {
+        use axum::extract::Query;
+        use axum::routing::post;
+        #[derive(serde::Deserialize)]
+        struct Advance {
+            seconds: i64,
+        }
+        let route = post(move |Query(a): Query<Advance>| async move {
+            clock.advance(a.seconds);
+            "ok"
+        });
+        self.router = self.router.route("/__test/clock/advance", route);
+        self
     }
 
     pub async fn run(self) -> anyhow::Result<()> {

@@ -1,5 +1,6 @@
 //! Background loops. Each is a thin timer around a step function that tests call directly.
 
+use pim_service::Pim;
 use tower_sessions::session_store::ExpiredDeletion;
 
 use crate::sessions::DbSessionStore;
@@ -10,6 +11,25 @@ pub fn spawn_session_cleanup(store: DbSessionStore) {
         let period = tokio::time::Duration::from_secs(60);
         if let Err(err) = store.continuously_delete_expired(period).await {
             tracing::error!(error = %err, "session cleanup stopped");
+        }
+    });
+}
+
+/// Records expiries, starts scheduled activations and lapses old requests: once at start (so
+/// what fell due while Stint was down is processed) and then every `seconds`.
+pub fn spawn_due_work(pim: Pim, seconds: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(seconds));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match pim.run_due_work().await {
+                Ok(report) if report != pim_service::DueWorkReport::default() => {
+                    tracing::info!(?report, "due work done");
+                }
+                Ok(_) => {}
+                Err(err) => tracing::error!(error = %err, "due work failed; retrying next tick"),
+            }
         }
     });
 }

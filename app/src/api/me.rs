@@ -20,6 +20,7 @@ pub struct MeView {
     /// The server's clock when this was computed, so the browser counts down from the same now.
     pub now: Timestamp,
     pub can_manage_users: bool,
+    pub can_manage_roles: bool,
 }
 
 /// The caller, or `None` when nobody is signed in.
@@ -34,6 +35,7 @@ pub async fn current_user() -> Result<Option<MeView>, AppError> {
     };
     Ok(Some(MeView {
         can_manage_users: principal.as_user_admin().is_some(),
+        can_manage_roles: principal.as_role_admin().is_some(),
         display_name: principal.display_name,
         roles: principal
             .active_roles

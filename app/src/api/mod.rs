@@ -3,8 +3,14 @@
 //! maps the error. Nothing the client sends about identity or permissions is trusted.
 
 pub mod account;
+pub mod assignments;
 pub mod auth;
+pub mod fields;
 pub mod me;
+pub mod my_roles;
+#[cfg(feature = "ssr")]
+mod policy_form;
+pub mod roles;
 pub mod users;
 
 use serde::{Deserialize, Serialize};
@@ -24,4 +30,16 @@ impl From<pim_service::Ceremony> for CeremonyView {
             options_json: c.options.to_string(),
         }
     }
+}
+
+/// The client's answer to a step-up; empty when the server asked for none.
+#[cfg(feature = "ssr")]
+pub(crate) fn step_up_answer<'a>(
+    ceremony_id: &'a str,
+    credential: &'a str,
+) -> Option<pim_service::StepUpAnswer<'a>> {
+    (!ceremony_id.is_empty()).then_some(pim_service::StepUpAnswer {
+        ceremony_id,
+        credential_json: credential,
+    })
 }

@@ -24,7 +24,13 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
         <nav class="nav" aria-label="Main">
             <a class="brand" href="/">"Stint"</a>
             <A href="/">"Home"</A>
+            <A href="/roles">"My roles"</A>
+            <A href="/requests">"My requests"</A>
             <A href="/account">"My account"</A>
+            <Show when=move || me.can_manage_roles>
+                <A href="/settings/roles">"Roles"</A>
+                <A href="/settings/assignments">"Assignments"</A>
+            </Show>
             <Show when=move || me.can_manage_users>
                 <A href="/settings/users">"Users"</A>
             </Show>

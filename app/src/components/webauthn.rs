@@ -72,3 +72,14 @@ pub fn go_to(path: &str) {
     #[cfg(not(feature = "hydrate"))]
     let _ = path;
 }
+
+/// Performs a step-up when the server asked for one: returns the ceremony id and the
+/// assertion, or two empty strings when the policy needs none.
+pub async fn answer_step_up(
+    ceremony: Option<crate::api::CeremonyView>,
+) -> Result<(String, String), String> {
+    match ceremony {
+        None => Ok((String::new(), String::new())),
+        Some(c) => Ok((c.id, get_credential(c.options_json).await?)),
+    }
+}

@@ -1,7 +1,13 @@
 pub mod account;
+pub mod activate;
+pub mod assignments;
 pub mod enroll;
 pub mod home;
+pub mod my_requests;
+pub mod my_roles;
 pub mod not_found;
+pub mod role_policy;
+pub mod roles;
 pub mod sign_in;
 pub mod user_edit;
 pub mod users;

@@ -10,7 +10,8 @@ use pim_core::text::parse_multi_line;
 use pim_core::user::{Email, UserKind, UserStatus};
 use pim_core::{AssignmentId, RoleId, Timestamp};
 use pim_store::Tx;
-use pim_store::assignments::{AssignmentFilter, NewAssignment};
+pub use pim_store::assignments::AssignmentFilter;
+use pim_store::assignments::NewAssignment;
 use serde::Serialize;
 use serde_json::json;
 

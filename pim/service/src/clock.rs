@@ -44,3 +44,22 @@ impl Clock for FixedClock {
         Timestamp::from_unix(self.0.load(Ordering::SeqCst))
     }
 }
+
+/// Wall-clock time moved by an offset: the end-to-end tests' clock control, so that expiry can
+/// be shown in a real browser without waiting. Only debug builds ever expose a way to move it.
+#[derive(Default)]
+pub struct OffsetClock(AtomicI64);
+
+impl OffsetClock {
+    pub fn advance(&self, seconds: i64) {
+        self.0.fetch_add(seconds, Ordering::SeqCst);
+    }
+}
+
+impl Clock for OffsetClock {
+    fn now(&self) -> Timestamp {
+        SystemClock
+            .now()
+            .plus_seconds(self.0.load(Ordering::SeqCst))
+    }
+}

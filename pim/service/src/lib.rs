@@ -23,7 +23,7 @@ pub mod users;
 
 pub use activation::ActivationStart;
 pub use bootstrap::BootstrapOutcome;
-pub use clock::{Clock, FixedClock, SystemClock};
+pub use clock::{Clock, FixedClock, OffsetClock, SystemClock};
 pub use due_work::DueWorkReport;
 pub use error::ServiceError;
 pub use limits::RateLimits;
