@@ -126,3 +126,9 @@ pub async fn refreshed(
     };
     f.pim.principal(&identity).await.unwrap()
 }
+
+/// A new service on the same database and clock, as after a server restart.
+pub fn restart(f: &mut Fixture) {
+    let config = f.pim.config().clone();
+    f.pim = Pim::new(f.pim.store().clone(), f.clock.clone(), config).unwrap();
+}
