@@ -75,6 +75,13 @@ impl Pim {
         })
     }
 
+    /// Replaces the default rate limits (benchmarks and long test sequences need more).
+    #[must_use]
+    pub fn with_rate_limits(mut self, limits: RateLimits) -> Self {
+        self.limits = Arc::new(limits);
+        self
+    }
+
     #[must_use]
     pub fn store(&self) -> &Store {
         &self.store

@@ -74,7 +74,11 @@ struct World {
 
 impl World {
     async fn new() -> Self {
-        let f = fixture().await;
+        let mut f = fixture().await;
+        f.pim = f
+            .pim
+            .clone()
+            .with_rate_limits(pim_service::RateLimits::new(10_000, 10_000));
         let (admin, admin_key) = signed_in_admin(&f).await;
         let (bob, bob_key) = signed_in_user(&f, &admin, "Bob", "bob@example.com").await;
         let mut w = Self {
@@ -249,7 +253,14 @@ impl World {
             Step::RunDueWork => {
                 pim.run_due_work().await.unwrap();
             }
-            Step::Restart => restart(&mut self.f),
+            Step::Restart => {
+                restart(&mut self.f);
+                self.f.pim = self
+                    .f
+                    .pim
+                    .clone()
+                    .with_rate_limits(pim_service::RateLimits::new(10_000, 10_000));
+            }
         }
     }
 

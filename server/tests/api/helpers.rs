@@ -30,6 +30,10 @@ pub async fn spawn_app() -> TestApp {
         "audit_key": "test audit key",
         "enrollment_link_hours": 24,
         "bootstrap_admin_hours": 24,
+        "due_work_seconds": 15,
+        "trusted_proxy_header": "",
+        "trusted_proxies": "",
+        "test_clock": false,
         "log": "warn",
     }))
     .unwrap();

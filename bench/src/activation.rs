@@ -1,0 +1,146 @@
+//! The full activation path (step-up verification, state change and audit event in one
+//! SQLite transaction with synchronous=FULL) against raw single-row commits on the same
+//! engine and settings.
+
+use std::path::Path;
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use pim_core::Timestamp;
+use pim_core::activation::ActivationForm;
+use pim_core::time::{DAY, MINUTE};
+use pim_service::{BootstrapOutcome, FixedClock, Pim, PimConfig, RateLimits, StepUpAnswer};
+use pim_store::{Db, Store};
+use webauthn_authenticator_rs::WebauthnAuthenticator;
+use webauthn_authenticator_rs::softpasskey::SoftPasskey;
+
+const ORIGIN: &str = "http://localhost:3000";
+const ROUNDS: u32 = 200;
+
+pub struct ActivationFigures {
+    activations_per_second: f64,
+    commits_per_second: f64,
+}
+
+pub async fn run(work: &Path) -> anyhow::Result<ActivationFigures> {
+    let activation = time_activations(work).await?;
+    let commits = time_raw_commits(work).await?;
+    Ok(ActivationFigures {
+        activations_per_second: f64::from(ROUNDS) / activation.as_secs_f64(),
+        commits_per_second: f64::from(ROUNDS) / commits.as_secs_f64(),
+    })
+}
+
+impl ActivationFigures {
+    pub fn print(&self) {
+        let ratio = self.activations_per_second / self.commits_per_second.max(f64::EPSILON);
+        println!(
+            "| Activation path per second (SQLite FULL) | {:.0} | {:.0} (raw one-row commits) | {ratio:.2} × | ≥ 0.5 {} |",
+            self.activations_per_second,
+            self.commits_per_second,
+            crate::mark(ratio >= 0.5)
+        );
+    }
+}
+
+async fn sqlite(work: &Path, name: &str) -> anyhow::Result<Db> {
+    let path = work.join(name);
+    Ok(pim_store::connect(&format!("sqlite://{}", path.display()), 4).await?)
+}
+
+/// Time spent in `finish_activation` only: the browser's part (the assertion) is not Stint's.
+async fn time_activations(work: &Path) -> anyhow::Result<Duration> {
+    let clock = Arc::new(FixedClock::at(Timestamp::from_unix(1_800_000_000)));
+    let config = PimConfig {
+        public_url: url::Url::parse(ORIGIN)?,
+        enrollment_ttl_seconds: DAY,
+        bootstrap_admin_hours: 24,
+    };
+    let store = Store::new(sqlite(work, "activation.db").await?, b"bench key");
+    let pim =
+        Pim::new(store, clock.clone(), config)?.with_rate_limits(RateLimits::new(100_000, 100_000));
+    let BootstrapOutcome::Created { enrollment_url } = pim.ensure_bootstrap().await? else {
+        anyhow::bail!("expected an empty database");
+    };
+    let origin = url::Url::parse(ORIGIN)?;
+    let mut key = SoftPasskey::new(true);
+    let token = enrollment_url
+        .rsplit('/')
+        .next()
+        .unwrap_or_default()
+        .to_owned();
+    let c = pim.start_enrollment("b", "127.0.0.1", &token).await?;
+    let reg = key
+        .do_registration(origin.clone(), serde_json::from_value(c.options)?)
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let user = pim
+        .finish_enrollment("b", &token, &c.id, "Bench", &serde_json::to_string(&reg)?)
+        .await?;
+    let identity = pim.identity_after_enrollment(user).await?;
+
+    let role = crate::seed::eligible_roles(&pim, user, &["Bench role".to_owned()]).await?[0];
+
+    let form = ActivationForm {
+        duration_seconds: 5 * MINUTE,
+        justification: "Benchmark activation run".into(),
+        ..ActivationForm::default()
+    };
+    let mut total = Duration::ZERO;
+    for _ in 0..ROUNDS {
+        // A fresh sign-in time each round: the rounds move the clock past a session's 12 h.
+        let session = pim_service::SessionIdentity {
+            signed_in_at: pim.now(),
+            ..identity
+        };
+        let who = pim.principal(&session).await?;
+        let start = pim
+            .begin_activation("b", "127.0.0.1", &who, role, &form)
+            .await?;
+        let c = start
+            .step_up
+            .ok_or_else(|| anyhow::anyhow!("the default policy asks for a step-up"))?;
+        let assertion = key
+            .do_authentication(origin.clone(), serde_json::from_value(c.options)?)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let assertion = serde_json::to_string(&assertion)?;
+        let answer = StepUpAnswer {
+            ceremony_id: &c.id,
+            credential_json: &assertion,
+        };
+        let started = Instant::now();
+        pim.finish_activation(
+            "b",
+            "127.0.0.1",
+            &who,
+            role,
+            start.request_id,
+            &form,
+            Some(answer),
+        )
+        .await?;
+        total += started.elapsed();
+        clock.advance(5 * MINUTE);
+        pim.run_due_work().await?;
+    }
+    Ok(total)
+}
+
+async fn time_raw_commits(work: &Path) -> anyhow::Result<Duration> {
+    let Db::Sqlite(pool) = sqlite(work, "raw.db").await? else {
+        anyhow::bail!("expected SQLite");
+    };
+    sqlx::query("CREATE TABLE bench_rows (id TEXT PRIMARY KEY NOT NULL, value TEXT NOT NULL)")
+        .execute(&pool)
+        .await?;
+    let started = Instant::now();
+    for i in 0..ROUNDS {
+        let mut tx = pool.begin_with("BEGIN IMMEDIATE").await?;
+        sqlx::query("INSERT INTO bench_rows (id, value) VALUES ($1, $2)")
+            .bind(uuid::Uuid::new_v4().to_string())
+            .bind(format!("row {i}"))
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+    }
+    Ok(started.elapsed())
+}
