@@ -684,3 +684,26 @@ async fn refused_activation_attempts_are_audited() {
         refused.details
     );
 }
+
+#[tokio::test]
+async fn two_servers_running_due_work_at_once_record_each_expiry_exactly_once() {
+    let mut w = world().await;
+    w.make_eligible(USER_ADMIN, 30).await;
+    w.activate(USER_ADMIN, &form(HOUR)).await.unwrap();
+    w.f.clock.advance(HOUR);
+    let other = pim_service::Pim::new(
+        w.f.pim.store().clone(),
+        w.f.clock.clone(),
+        w.f.pim.config().clone(),
+    )
+    .unwrap();
+    let (a, b) = tokio::join!(w.f.pim.run_due_work(), other.run_due_work());
+    let ended = a.unwrap().activations_ended + b.unwrap().activations_ended;
+    assert_eq!(ended, 1);
+    let events = w.f.pim.store().list_audit(None, 50).await.unwrap();
+    let recorded = events
+        .iter()
+        .filter(|e| e.action == "role.activationExpired")
+        .count();
+    assert_eq!(recorded, 1);
+}
