@@ -11,7 +11,7 @@ pub mod ssr;
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::path;
+use leptos_router::{SsrMode, path};
 
 use crate::api::me::current_user;
 use crate::components::nav::Nav;
@@ -61,7 +61,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/signin") view=SignInPage />
                     <Route path=path!("/enroll/:token") view=EnrollPage />
                     <Route path=path!("/account") view=AccountPage />
-                    <Route path=path!("/roles") view=MyRolesPage />
+                    // Rendered whole before sending: the busiest page, and complete without JS.
+                    <Route path=path!("/roles") view=MyRolesPage ssr=SsrMode::Async />
                     <Route path=path!("/roles/:id/activate") view=ActivatePage />
                     <Route path=path!("/requests") view=MyRequestsPage />
                     <Route path=path!("/settings/roles") view=RolesPage />

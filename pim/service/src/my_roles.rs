@@ -25,18 +25,16 @@ impl Pim {
             .into_iter()
             .map(|r| (r.info.id, r))
             .collect();
-        let mine = |kind| AssignmentFilter {
+        let mine = AssignmentFilter {
             user: Some(who.user_id),
-            kind: Some(kind),
             ..AssignmentFilter::default()
         };
         let store = self.store();
-        let eligibilities = store
-            .list_assignments(&mine(AssignmentKind::Eligible), now, 500, 0)
-            .await?;
-        let assigned = store
-            .list_assignments(&mine(AssignmentKind::Active), now, 500, 0)
-            .await?;
+        let (eligibilities, assigned): (Vec<_>, Vec<_>) = store
+            .list_assignments(&mine, now, 1000, 0)
+            .await?
+            .into_iter()
+            .partition(|a| a.kind == AssignmentKind::Eligible);
         let history = store
             .list_activations_of(who.user_id, now.plus_seconds(-HISTORY_DAYS * DAY), 500)
             .await?;
