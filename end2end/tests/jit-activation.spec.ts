@@ -20,7 +20,7 @@ test('an eligible user activates a role with a passkey, uses it, deactivates it,
   await page.getByLabel('Justification').fill('Ada runs onboarding for the support team');
   await page.getByRole('button', { name: 'Assign' }).click();
   await expect(page.getByText('Assignment added.')).toBeVisible();
-  await expect(page.getByRole('cell', { name: /Ada Lovelace/ })).toBeVisible();
+  await expect(page.getByRole('cell', { name: 'Ada Lovelace ada@example.org' })).toBeVisible();
 
   // Ada enrolls in her own browser and sees the role as eligible, with what it takes.
   const adaContext = await browser.newContext();

@@ -57,12 +57,12 @@ pub fn AssignmentsPage() -> impl IntoView {
                 let filter_options = role_options.clone();
                 view! {
                     <form method="get" class="search" role="search">
-                        <label for="role-filter">"Role"</label>
+                        <label for="role-filter">"Show role"</label>
                         <select id="role-filter" name="role">
                             <option value="">"All roles"</option>
                             {filter_options.into_iter().map(|(id, name)| view! { <option value=id.clone() selected=role_filter() == id>{name}</option> }).collect_view()}
                         </select>
-                        <label for="kind-filter">"Type"</label>
+                        <label for="kind-filter">"Show type"</label>
                         <select id="kind-filter" name="kind">
                             <option value="">"Eligible and active"</option>
                             <option value="eligible" selected=kind_filter() == "eligible">"Eligible"</option>
