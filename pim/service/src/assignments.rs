@@ -145,8 +145,7 @@ impl Pim {
         ServiceError,
     > {
         let email = Email::parse(&form.user_email)?;
-        let user = self
-            .store()
+        let user = tx
             .find_user_by_email(email.as_ref())
             .await?
             .filter(|u| u.status == UserStatus::Active)
@@ -285,7 +284,7 @@ impl Pim {
         let mut tx = self.store().begin().await?;
         let mut converted = 0;
         for a in candidates {
-            let user = self.store().find_user(a.user_id).await?;
+            let user = tx.find_user_by_email(&a.user_email).await?;
             if user.is_none_or(|u| u.kind == UserKind::BreakGlass) {
                 continue;
             }

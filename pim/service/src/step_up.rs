@@ -193,8 +193,7 @@ impl Pim {
     ) -> Result<StepUpProof, &'static str> {
         let credential: PublicKeyCredential =
             parse_credential(credential_json).map_err(|_| "credential unreadable")?;
-        let row = self
-            .store()
+        let row = tx
             .find_passkey_by_cred_id(&cred_id_text(credential.get_credential_id()))
             .await
             .map_err(|_| "passkey lookup failed")?

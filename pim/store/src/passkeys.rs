@@ -46,6 +46,21 @@ impl Store {
 }
 
 impl Tx {
+    /// As [`Store::find_passkey_by_cred_id`], on this transaction's connection, so that a
+    /// step-up inside a write never waits for a second pooled connection.
+    pub async fn find_passkey_by_cred_id(
+        &mut self,
+        cred_id: &str,
+    ) -> Result<Option<PasskeyRow>, StoreError> {
+        let sql = format!("SELECT {PASSKEY_COLUMNS} FROM passkeys WHERE cred_id = $1");
+        Ok(on_tx!(self, |conn| {
+            sqlx::query_as::<_, PasskeyRow>(&sql)
+                .bind(cred_id)
+                .fetch_optional(conn)
+                .await?
+        }))
+    }
+
     pub async fn create_passkey(
         &mut self,
         key: NewPasskey<'_>,

@@ -87,6 +87,18 @@ impl Store {
 }
 
 impl Tx {
+    /// As [`Store::find_user_by_email`], on this transaction's connection.
+    pub async fn find_user_by_email(&mut self, email: &str) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
+        let row = on_tx!(self, |conn| {
+            sqlx::query_as::<_, UserRow>(&sql)
+                .bind(email)
+                .fetch_optional(conn)
+                .await?
+        });
+        row.map(User::try_from).transpose()
+    }
+
     pub async fn create_user(
         &mut self,
         user: NewUser<'_>,

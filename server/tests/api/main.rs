@@ -1,6 +1,7 @@
 //! The HTTP surface of Stint, over real sockets, on whichever engine the test command selects.
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
+mod activation;
 mod helpers;
 mod passkey_flows;
 mod security;
