@@ -4,8 +4,8 @@
 //! `pim_core::activation` decide; the client's view of either is never trusted.
 
 use pim_core::activation::{
-    Activation, ActivationDenial, ActivationForm, ActivationPlan, ActivationState, EndReason,
-    RequestContext, check_deactivation, plan_activation, plan_extension,
+    Activation, ActivationDenial, ActivationForm, ActivationPlan, ActivationState, Eligibility,
+    EndReason, RequestContext, check_deactivation, plan_activation, plan_extension,
 };
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::policy::AuthenticatorClass;
@@ -107,8 +107,8 @@ impl Pim {
                 return Err(ServiceError::Conflict(reason));
             }
         }
-        let plan = match self.plan(&mut tx, who, &record, form, ip).await {
-            Ok(plan) => plan,
+        let (plan, eligibility) = match self.plan(&mut tx, who, &record, form, ip).await {
+            Ok(planned) => planned,
             Err(denial) => {
                 self.audit_refusal(&mut tx, who, &record, request_id, &denial)
                     .await?;
@@ -116,10 +116,6 @@ impl Pim {
                 return Err(denial.into());
             }
         };
-        let eligibility = tx
-            .eligibility_at(who.user_id, role, plan.starts_at)
-            .await?
-            .ok_or(ActivationDenial::NotEligible)?;
         let state = if plan.needs_approval {
             ActivationState::PendingApproval
         } else if plan.scheduled {
@@ -159,12 +155,23 @@ impl Pim {
                 "ticket": plan.ticket,
             }));
         tx.append_audit(&event, now).await?;
-        let activation = tx
-            .find_activation(request_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
         tx.commit().await?;
-        Ok(activation)
+        Ok(Activation {
+            id: request_id,
+            user_id: who.user_id,
+            role_id: role,
+            role_name: record.info.name,
+            eligibility_id: eligibility.assignment_id,
+            state,
+            requested_at: now,
+            starts_at: plan.starts_at,
+            ends_at: plan.ends_at,
+            justification: plan.justification,
+            ticket: plan.ticket,
+            decide_by,
+            ended_at: None,
+            end_reason: None,
+        })
     }
 
     /// Records lapsed activations of this person and role first (so a role that ended a
@@ -176,7 +183,7 @@ impl Pim {
         record: &RoleRecord,
         form: &ActivationForm,
         ip: &str,
-    ) -> Result<ActivationPlan, ActivationDenial> {
+    ) -> Result<(ActivationPlan, Eligibility), ActivationDenial> {
         let now = self.now();
         let role = record.info.id;
         let internal = |_| ActivationDenial::NotEligible;
@@ -202,7 +209,8 @@ impl Pim {
             now,
             client_ip: parse_ip(ip),
         };
-        plan_activation(&record.policy, eligibility.as_ref(), form, ctx)
+        let plan = plan_activation(&record.policy, eligibility.as_ref(), form, ctx)?;
+        Ok((plan, eligibility.ok_or(ActivationDenial::NotEligible)?))
     }
 
     async fn audit_refusal(
