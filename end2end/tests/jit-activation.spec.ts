@@ -5,6 +5,11 @@ import { addAuthenticator, advanceClock, goto, hydrated, signInAsAdmin } from '.
 test('an eligible user activates a role with a passkey, uses it, deactivates it, and an activation expires by itself', async ({ page, browser }) => {
   await signInAsAdmin(page);
 
+  // The policy of User Administrator shows its defaults (and hydrates, text areas included).
+  await goto(page, '/settings/roles/57170000-0000-4000-8000-000000000004');
+  await expect(page.getByLabel(/^Maximum duration/)).toHaveValue('480');
+  await expect(page.getByRole('button', { name: 'Save with passkey' })).toBeEnabled();
+
   // The administrator creates Ada and makes her eligible for User Administrator.
   await goto(page, '/settings/users');
   await page.getByLabel('Display name').fill('Ada Lovelace');

@@ -44,20 +44,26 @@ fn end_of_day(text: &str) -> Result<Timestamp, AppError> {
     ))
 }
 
+/// The end the form asks for: the chosen last day, or `None` when "permanent" is ticked.
+#[cfg(feature = "ssr")]
+fn chosen_end(fields: &FormFields) -> Result<Option<Timestamp>, AppError> {
+    if fields.flag("permanent") {
+        Ok(None)
+    } else if fields.text("end_date").trim().is_empty() {
+        Err(bad(
+            "end date",
+            "is required unless the assignment is permanent",
+        ))
+    } else {
+        Ok(Some(end_of_day(fields.text("end_date"))?))
+    }
+}
+
 #[cfg(feature = "ssr")]
 fn assign_form(fields: &FormFields) -> Result<AssignForm, AppError> {
     let role_id = pim_core::RoleId::parse(fields.text("role_id")).map_err(ServiceError::from)?;
     let kind = AssignmentKind::from_code(fields.text("kind")).map_err(ServiceError::from)?;
-    let ends_at = if fields.flag("permanent") {
-        None
-    } else if fields.text("end_date").trim().is_empty() {
-        return Err(bad(
-            "end date",
-            "is required unless the assignment is permanent",
-        ));
-    } else {
-        Some(end_of_day(fields.text("end_date"))?)
-    };
+    let ends_at = chosen_end(fields)?;
     Ok(AssignForm {
         user_email: fields.text("user_email").to_owned(),
         role_id,
@@ -157,4 +163,54 @@ pub async fn convert_permanent() -> Result<usize, AppError> {
     let pim = pim()?;
     let admin = pim.require_role_admin(&me)?;
     Ok(pim.convert_permanent_active(&admin).await?)
+}
+
+/// Checks a new end for an assignment and starts the step-up the policy asks for.
+///
+/// **Permissions**: an active Privileged Role Administrator or Global Administrator.
+#[server(prefix = "/api", endpoint = "assignments/extend/start", input = Json)]
+pub async fn start_extend_assignment(
+    assignment_id: String,
+    fields: FormFields,
+) -> Result<Option<CeremonyView>, AppError> {
+    let (me, session) = principal_and_session().await?;
+    let id = pim_core::AssignmentId::parse(&assignment_id).map_err(ServiceError::from)?;
+    let binding = session.ceremony_binding().await?;
+    let ceremony = pim()?
+        .begin_extend_assignment(
+            &binding,
+            &client_ip().await,
+            &me,
+            id,
+            chosen_end(&fields)?,
+            fields.text("justification"),
+        )
+        .await?;
+    Ok(ceremony.map(Into::into))
+}
+
+/// **Permissions**: an active Privileged Role Administrator or Global Administrator, with a
+/// step-up for this exact extension where the policy asks for one.
+#[server(prefix = "/api", endpoint = "assignments/extend/finish", input = Json)]
+pub async fn finish_extend_assignment(
+    assignment_id: String,
+    fields: FormFields,
+    ceremony_id: String,
+    credential: String,
+) -> Result<(), AppError> {
+    let (me, session) = principal_and_session().await?;
+    let id = pim_core::AssignmentId::parse(&assignment_id).map_err(ServiceError::from)?;
+    let binding = session.ceremony_binding().await?;
+    let answer = super::step_up_answer(&ceremony_id, &credential);
+    pim()?
+        .finish_extend_assignment(
+            &binding,
+            &me,
+            id,
+            chosen_end(&fields)?,
+            fields.text("justification"),
+            answer,
+        )
+        .await?;
+    Ok(())
 }

@@ -83,3 +83,17 @@ pub async fn answer_step_up(
         Some(c) => Ok((c.id, get_credential(c.options_json).await?)),
     }
 }
+
+/// A privileged action in two calls: `start` checks it and may ask for a step-up, the
+/// authenticator answers, `finish` does it with that answer. Errors come back as their message.
+pub async fn with_step_up<T, Fin>(
+    start: impl Future<Output = Result<Option<crate::api::CeremonyView>, crate::error::AppError>>,
+    finish: impl FnOnce(String, String) -> Fin,
+) -> Result<T, String>
+where
+    Fin: Future<Output = Result<T, crate::error::AppError>>,
+{
+    let ceremony = start.await.map_err(|e| e.message)?;
+    let (ceremony_id, credential) = answer_step_up(ceremony).await?;
+    finish(ceremony_id, credential).await.map_err(|e| e.message)
+}

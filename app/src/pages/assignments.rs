@@ -13,7 +13,7 @@ use crate::api::roles::list_roles;
 use crate::components::badges::TierBadge;
 use crate::components::notice::Outcome;
 use crate::components::time::format_date;
-use crate::components::webauthn::answer_step_up;
+use crate::components::webauthn::with_step_up;
 use crate::pages::LoadError;
 
 /// Settings → Assignments: who is eligible for or holds which role; add, remove, convert.
@@ -156,14 +156,8 @@ fn AddAssignment(role_options: Vec<(String, String)>, added: RwSignal<u32>) -> i
         let fields = from_submit(&ev);
         busy.set(true);
         spawn_local(async move {
-            let result = async {
-                let ceremony = start_assign(fields.clone()).await.map_err(|e| e.message)?;
-                let (cid, cred) = answer_step_up(ceremony).await?;
-                finish_assign(fields, cid, cred)
-                    .await
-                    .map_err(|e| e.message)
-            }
-            .await;
+            let start = start_assign(fields.clone());
+            let result = with_step_up(start, |c, a| finish_assign(fields, c, a)).await;
             busy.set(false);
             match result {
                 Ok(()) => {

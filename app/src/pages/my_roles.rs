@@ -10,7 +10,7 @@ use crate::api::fields::from_submit;
 use crate::api::my_roles::{Deactivate, finish_extension, load_my_roles, start_extension};
 use crate::components::badges::{RequirementBadges, TierBadge};
 use crate::components::time::{TimeLeft, format_date};
-use crate::components::webauthn::{answer_step_up, go_to};
+use crate::components::webauthn::{go_to, with_step_up};
 use crate::pages::LoadError;
 
 #[derive(Clone, Copy, PartialEq, Eq)]
@@ -192,16 +192,8 @@ fn ExtendForm(id: String, max_seconds: i64, justification_required: bool) -> imp
         let id = id.clone();
         busy.set(true);
         spawn_local(async move {
-            let result = async {
-                let ceremony = start_extension(id.clone(), fields.clone())
-                    .await
-                    .map_err(|e| e.message)?;
-                let (cid, cred) = answer_step_up(ceremony).await?;
-                finish_extension(id, fields, cid, cred)
-                    .await
-                    .map_err(|e| e.message)
-            }
-            .await;
+            let start = start_extension(id.clone(), fields.clone());
+            let result = with_step_up(start, |c, a| finish_extension(id, fields, c, a)).await;
             busy.set(false);
             match result {
                 Ok(()) => go_to("/roles?tab=active"),

@@ -225,49 +225,6 @@ impl Pim {
         Ok(())
     }
 
-    /// Moves the end of an assignment, within the role's assignment limits from now.
-    pub async fn extend_assignment(
-        &self,
-        admin: &RoleAdmin,
-        id: AssignmentId,
-        ends_at: Option<Timestamp>,
-        justification: &str,
-    ) -> Result<(), ServiceError> {
-        let now = self.now();
-        let mut tx = self.store().begin().await?;
-        let assignment = tx
-            .find_assignment(id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let role = tx
-            .find_role(assignment.role_id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let start = assignment.starts_at.max(now);
-        let plan = plan_assignment(
-            &role.policy.assignment,
-            assignment.kind,
-            Some(start),
-            ends_at,
-            justification,
-            now,
-        )
-        .map_err(|e| ServiceError::InvalidAssignment(e.to_string()))?;
-        tx.set_assignment_end(id, plan.ends_at).await?;
-        let event = AuditEvent::success(AuditAction::AdminExtend, Some(admin.user_id))
-            .about(assignment.user_id)
-            .with_details(json!({
-                "assignment_id": id,
-                "role": assignment.role_name,
-                "previous_end": assignment.ends_at,
-                "ends_at": plan.ends_at,
-                "justification": plan.justification,
-            }));
-        tx.append_audit(&event, now).await?;
-        tx.commit().await?;
-        Ok(())
-    }
-
     /// The seed's step 3: every permanent active assignment outside break-glass becomes an
     /// eligibility for the role's maximum eligible duration. Returns how many were converted.
     pub async fn convert_permanent_active(&self, admin: &RoleAdmin) -> Result<usize, ServiceError> {

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activation;
+mod assignment_extension;
 pub mod assignments;
 mod bootstrap;
 pub mod clock;

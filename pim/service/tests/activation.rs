@@ -707,3 +707,61 @@ async fn two_servers_running_due_work_at_once_record_each_expiry_exactly_once() 
         .count();
     assert_eq!(recorded, 1);
 }
+
+#[tokio::test]
+async fn an_administrator_extends_an_eligibility_within_the_policy_with_a_step_up() {
+    let mut w = world().await;
+    let id = w.make_eligible(USER_ADMIN, 30).await;
+    let why = "Stays on the identity team";
+    let too_far = Some(w.f.pim.now().plus_seconds(400 * DAY));
+    let got =
+        w.f.pim
+            .begin_extend_assignment("admin", IP, &w.admin, id, too_far, why)
+            .await;
+    assert!(
+        matches!(&got, Err(ServiceError::InvalidAssignment(m)) if m.contains("at most")),
+        "{got:?}"
+    );
+
+    let new_end = Some(w.f.pim.now().plus_seconds(200 * DAY));
+    let c =
+        w.f.pim
+            .begin_extend_assignment("admin", IP, &w.admin, id, new_end, why)
+            .await
+            .unwrap()
+            .unwrap();
+    let cred = assert_with(&mut w.admin_key, c.options);
+    let answer = StepUpAnswer {
+        ceremony_id: &c.id,
+        credential_json: &cred,
+    };
+    let other_end = Some(w.f.pim.now().plus_seconds(300 * DAY));
+    let forged =
+        w.f.pim
+            .finish_extend_assignment("admin", &w.admin, id, other_end, why, Some(answer))
+            .await;
+    assert!(
+        matches!(forged, Err(ServiceError::AuthenticationFailed)),
+        "the step-up approved another end: {forged:?}"
+    );
+
+    let c =
+        w.f.pim
+            .begin_extend_assignment("admin", IP, &w.admin, id, new_end, why)
+            .await
+            .unwrap()
+            .unwrap();
+    let cred = assert_with(&mut w.admin_key, c.options);
+    let answer = StepUpAnswer {
+        ceremony_id: &c.id,
+        credential_json: &cred,
+    };
+    w.f.pim
+        .finish_extend_assignment("admin", &w.admin, id, new_end, why, Some(answer))
+        .await
+        .unwrap();
+    w.f.clock.advance(100 * DAY);
+    w.activate(USER_ADMIN, &form(HOUR))
+        .await
+        .expect("still eligible after the original end");
+}
