@@ -113,22 +113,7 @@ impl From<pim_service::ServiceError> for AppError {
                     .unwrap_or_default()
             }
         };
-        let error = Self { kind, message };
-        error.set_api_status();
-        error
-    }
-}
-
-#[cfg(feature = "ssr")]
-impl AppError {
-    /// Gives a server-function response the status of its error (400, 401, 403, …) instead of
-    /// a blanket 500, so API clients and logs can tell refusals from faults. Pages keep theirs.
-    fn set_api_status(&self) {
-        let is_api = use_context::<http::request::Parts>()
-            .is_some_and(|parts| parts.uri.path().starts_with("/api/"));
-        if let (true, Some(response)) = (is_api, use_context::<leptos_axum::ResponseOptions>()) {
-            response.set_status(self.status_code());
-        }
+        Self { kind, message }
     }
 }
 

@@ -77,3 +77,22 @@ pub async fn security_headers(mut req: Request<Body>, next: Next) -> Response {
     );
     response
 }
+
+/// Server functions answer every error with 500 and the typed error as JSON; this gives the
+/// response its error's own status (400, 401, 403, …), so API clients and logs can tell a
+/// refusal from a fault. Only error bodies of `/api/` are read, and they are small.
+pub async fn api_error_status(req: Request, next: Next) -> Response {
+    let is_api = req.uri().path().starts_with("/api/");
+    let response = next.run(req).await;
+    if !is_api || response.status() != StatusCode::INTERNAL_SERVER_ERROR {
+        return response;
+    }
+    let (mut parts, body) = response.into_parts();
+    let bytes = axum::body::to_bytes(body, 64 * 1024)
+        .await
+        .unwrap_or_default();
+    if let Ok(error) = serde_json::from_slice::<app::error::AppError>(&bytes) {
+        parts.status = error.status_code();
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

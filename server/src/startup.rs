@@ -21,7 +21,7 @@ use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Settings;
-use crate::security::{CspNonce, same_origin_writes, security_headers};
+use crate::security::{CspNonce, api_error_status, same_origin_writes, security_headers};
 use crate::sessions::DbSessionStore;
 
 /// Requests larger than this are refused before any handler reads them.
@@ -113,6 +113,7 @@ impl Application {
             })
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .with_state(state)
+            .layer(from_fn(api_error_status))
             .layer(sessions)
             .layer(from_fn_with_state(origin, same_origin_writes))
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
