@@ -28,6 +28,49 @@ pub fn TimeLeft(ends_at: Option<Timestamp>, server_now: Timestamp) -> impl IntoV
     view! { <span title=format!("ends {}", format_date(end))>{label}</span> }.into_any()
 }
 
+/// A date and time in the viewer's time zone once the page is hydrated; UTC before that (so
+/// the server-rendered page is correct without JavaScript) and on hover.
+#[component]
+pub fn DateTime(at: Timestamp) -> impl IntoView {
+    let utc = format_date(at);
+    let text = RwSignal::new(utc.clone());
+    #[cfg(feature = "hydrate")]
+    Effect::new(move |_| {
+        if let Some(local) = local_date(at) {
+            text.set(local);
+        }
+    });
+    view! { <time datetime=iso_date(at) title=utc>{move || text.get()}</time> }
+}
+
+fn iso_date(t: Timestamp) -> String {
+    time::OffsetDateTime::from_unix_timestamp(t.unix())
+        .ok()
+        .and_then(|dt| {
+            dt.format(&time::format_description::well_known::Rfc3339)
+                .ok()
+        })
+        .unwrap_or_default()
+}
+
+/// The browser's own formatting, in its locale and time zone.
+#[cfg(feature = "hydrate")]
+fn local_date(t: Timestamp) -> Option<String> {
+    use wasm_bindgen::JsValue;
+    let options = js_sys::Object::new();
+    js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into()).ok()?;
+    js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into()).ok()?;
+    let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options);
+    // Seconds to milliseconds; exact in an f64 for any date Stint stores.
+    #[allow(clippy::cast_precision_loss)]
+    let date = js_sys::Date::new(&JsValue::from_f64(t.unix() as f64 * 1000.0));
+    format
+        .format()
+        .call1(&JsValue::NULL, &date)
+        .ok()?
+        .as_string()
+}
+
 /// A date and time in UTC, e.g. "2026-11-28 14:05 UTC".
 #[must_use]
 pub fn format_date(t: Timestamp) -> String {

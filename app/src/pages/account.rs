@@ -7,6 +7,7 @@ use crate::api::account::{
     RenamePasskey, finish_add_passkey, finish_remove_passkey, my_passkeys, start_add_passkey,
     start_remove_passkey,
 };
+use crate::components::time::DateTime;
 use crate::components::webauthn::{create_credential, get_credential};
 use crate::pages::LoadError;
 
@@ -112,7 +113,7 @@ fn PasskeyRow(
     view! {
         <tr>
             <td>{key.label.clone()}</td>
-            <td>{crate::components::time::format_date(key.created_at)}</td>
+            <td><DateTime at=key.created_at /></td>
             <td>{key.last_used_at.map(crate::components::time::format_date).unwrap_or_else(|| "never".into())}</td>
             <td class="actions">
                 <ActionForm action=rename attr:class="inline">

@@ -4,7 +4,7 @@ use pim_core::activation::Activation;
 use pim_core::time::humanize_seconds;
 
 use crate::api::my_roles::{CancelRequest, my_requests};
-use crate::components::time::format_date;
+use crate::components::time::DateTime;
 use crate::pages::LoadError;
 
 /// My requests: what waits (cancel) and what became of the rest, last 90 days.
@@ -59,8 +59,8 @@ fn RequestTable(
                     view! {
                         <tr>
                             <td>{r.role_name.clone()}</td>
-                            <td>{format_date(r.requested_at)}</td>
-                            <td>{format_date(r.starts_at)}</td>
+                            <td><DateTime at=r.requested_at /></td>
+                            <td><DateTime at=r.starts_at /></td>
                             <td>{humanize_seconds(r.starts_at.seconds_until(r.ends_at))}</td>
                             <td>{r.state.label()}</td>
                             <td class="text">{r.justification.clone()}</td>

@@ -9,7 +9,7 @@ use pim_core::my_roles::{ActiveItem, EligibleRole, MyRoles};
 use crate::api::fields::from_submit;
 use crate::api::my_roles::{Deactivate, finish_extension, load_my_roles, start_extension};
 use crate::components::badges::{RequirementBadges, TierBadge};
-use crate::components::time::{TimeLeft, format_date};
+use crate::components::time::{DateTime, TimeLeft, format_date};
 use crate::components::webauthn::{go_to, with_step_up};
 use crate::pages::LoadError;
 
@@ -231,8 +231,8 @@ fn ExpiredList(mine: MyRoles) -> impl IntoView {
                     view! {
                         <tr>
                             <td>{a.role_name}</td>
-                            <td>{format_date(a.starts_at)}</td>
-                            <td>{format_date(ended)}</td>
+                            <td><DateTime at=a.starts_at /></td>
+                            <td><DateTime at=ended /></td>
                             <td>{how}</td>
                         </tr>
                     }
