@@ -322,8 +322,8 @@ impl Pim {
         justification: &str,
     ) -> Result<Option<Ceremony>, ServiceError> {
         let mut tx = self.store().begin().await?;
-        let (record, _) = self
-            .plan_extension(&mut tx, who, id, duration_seconds, justification, ip)
+        let (record, ..) = self
+            .check_extension(&mut tx, who, id, duration_seconds, justification, ip)
             .await?;
         drop(tx);
         if !record.policy.activation.require_step_up {
@@ -350,8 +350,8 @@ impl Pim {
     ) -> Result<Timestamp, ServiceError> {
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let (record, activation) = self
-            .plan_extension(&mut tx, who, id, duration_seconds, justification, ip)
+        let (record, activation, (new_end, text)) = self
+            .check_extension(&mut tx, who, id, duration_seconds, justification, ip)
             .await?;
         if record.policy.activation.require_step_up {
             let purpose = StepUpPurpose::Extend {
@@ -363,21 +363,6 @@ impl Pim {
                 .await?
                 .0;
         }
-        let eligibility = tx
-            .eligibility_at(who.user_id, activation.role_id, now)
-            .await?;
-        let ctx = RequestContext {
-            now,
-            client_ip: parse_ip(ip),
-        };
-        let (new_end, text) = plan_extension(
-            &record.policy,
-            eligibility.as_ref(),
-            activation.ends_at,
-            duration_seconds,
-            justification,
-            ctx,
-        )?;
         if !tx.extend_activation(id, new_end, now).await? {
             return Err(ActivationDenial::NotActive.into());
         }
@@ -395,7 +380,8 @@ impl Pim {
         Ok(new_end)
     }
 
-    async fn plan_extension(
+    /// The caller's activation, its role, and the new end and justification the rules allow.
+    async fn check_extension(
         &self,
         tx: &mut Tx,
         who: &Principal,
@@ -403,7 +389,7 @@ impl Pim {
         duration_seconds: i64,
         justification: &str,
         ip: &str,
-    ) -> Result<(RoleRecord, Activation), ServiceError> {
+    ) -> Result<(RoleRecord, Activation, (Timestamp, String)), ServiceError> {
         let now = self.now();
         let activation = own_activation(tx, who, id).await?;
         if !activation.is_in_effect(now) {
@@ -420,7 +406,7 @@ impl Pim {
             now,
             client_ip: parse_ip(ip),
         };
-        plan_extension(
+        let planned = plan_extension(
             &record.policy,
             eligibility.as_ref(),
             activation.ends_at,
@@ -428,7 +414,7 @@ impl Pim {
             justification,
             ctx,
         )?;
-        Ok((record, activation))
+        Ok((record, activation, planned))
     }
 }
 

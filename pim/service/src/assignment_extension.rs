@@ -1,7 +1,7 @@
 //! Settings → Assignments → Extend: a new end for an assignment, within the role's limits
 //! counted from now, with the step-up the policy asks for on administrative assignment.
 
-use pim_core::assignment::{AssignmentPlan, plan_assignment};
+use pim_core::assignment::{Assignment, AssignmentPlan, plan_assignment};
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::Principal;
 use pim_core::{AssignmentId, Timestamp};
@@ -32,7 +32,7 @@ impl Pim {
     ) -> Result<Option<Ceremony>, ServiceError> {
         self.require_role_admin(who)?;
         let mut tx = self.store().begin().await?;
-        let (role, _) = self
+        let (_, role, _) = self
             .plan_extension_of(&mut tx, id, ends_at, justification)
             .await?;
         drop(tx);
@@ -55,7 +55,7 @@ impl Pim {
         let admin = self.require_role_admin(who)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        let (role, _) = self
+        let (assignment, role, plan) = self
             .plan_extension_of(&mut tx, id, ends_at, justification)
             .await?;
         if role.policy.assignment.require_admin_step_up {
@@ -65,13 +65,6 @@ impl Pim {
                 .await?
                 .0;
         }
-        let assignment = tx
-            .find_assignment(id)
-            .await?
-            .ok_or(ServiceError::NotFound)?;
-        let (_, plan) = self
-            .plan_extension_of(&mut tx, id, ends_at, justification)
-            .await?;
         tx.set_assignment_end(id, plan.ends_at).await?;
         let event = AuditEvent::success(AuditAction::AdminExtend, Some(admin.user_id))
             .about(assignment.user_id)
@@ -93,7 +86,7 @@ impl Pim {
         id: AssignmentId,
         ends_at: Option<Timestamp>,
         justification: &str,
-    ) -> Result<(RoleRecord, AssignmentPlan), ServiceError> {
+    ) -> Result<(Assignment, RoleRecord, AssignmentPlan), ServiceError> {
         let now = self.now();
         let assignment = tx
             .find_assignment(id)
@@ -112,6 +105,6 @@ impl Pim {
             now,
         )
         .map_err(|e| ServiceError::InvalidAssignment(e.to_string()))?;
-        Ok((role, plan))
+        Ok((assignment, role, plan))
     }
 }

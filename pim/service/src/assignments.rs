@@ -85,7 +85,8 @@ impl Pim {
         let admin = self.require_role_admin(who)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
-        if self.check_assign(&mut tx, form).await? {
+        let (user, role, plan) = self.plan_assign(&mut tx, form).await?;
+        if role.policy.assignment.require_admin_step_up {
             let purpose = StepUpPurpose::AdminAssign {
                 fingerprint: fingerprint(form),
             };
@@ -94,7 +95,6 @@ impl Pim {
                 .await?
                 .0;
         }
-        let (user, role, plan) = self.plan_assign(&mut tx, form).await?;
         let id = AssignmentId::new_random();
         tx.create_assignment(
             NewAssignment {

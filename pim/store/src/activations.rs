@@ -82,20 +82,6 @@ fn convert(rows: Vec<ActivationRow>) -> Result<Vec<Activation>, StoreError> {
 }
 
 impl Store {
-    pub async fn find_activation(
-        &self,
-        id: ActivationId,
-    ) -> Result<Option<Activation>, StoreError> {
-        let sql = format!("{SELECT} WHERE v.id = $1");
-        let row = on_pool!(self.db(), |pool| {
-            sqlx::query_as::<_, ActivationRow>(&sql)
-                .bind(id.to_string())
-                .fetch_optional(pool)
-                .await?
-        });
-        row.map(Activation::try_from).transpose()
-    }
-
     /// A person's requests since `since`, newest first.
     pub async fn list_activations_of(
         &self,
