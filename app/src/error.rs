@@ -79,13 +79,15 @@ impl From<pim_service::ServiceError> for AppError {
     fn from(err: pim_service::ServiceError) -> Self {
         use pim_service::ServiceError as S;
         let kind = match &err {
-            S::InvalidInput(_) | S::Activation(_) | S::Policy(_) | S::InvalidAssignment(_) => {
-                ErrorKind::BadRequest
-            }
+            S::InvalidInput(_)
+            | S::Activation(_)
+            | S::Policy(_)
+            | S::QuorumUnreachable(_)
+            | S::InvalidAssignment(_) => ErrorKind::BadRequest,
             S::AuthenticationFailed | S::Unauthenticated => ErrorKind::Unauthenticated,
             S::Forbidden => ErrorKind::Forbidden,
             S::NotFound => ErrorKind::NotFound,
-            S::Conflict(_) | S::Enrollment(_) => ErrorKind::Conflict,
+            S::Conflict(_) | S::Enrollment(_) | S::Decision(_) => ErrorKind::Conflict,
             S::RateLimited => ErrorKind::RateLimited,
             S::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");

@@ -214,6 +214,11 @@ pub enum ActivationDenial {
     ExtensionNotLonger,
     #[error("this activation is not active")]
     NotActive,
+    #[error(
+        "nobody can approve this request: the role needs {quorum} approvers besides you and has \
+         {available}; ask a Privileged Role Administrator to add approvers"
+    )]
+    ApprovalImpossible { quorum: u8, available: usize },
 }
 
 /// Checks a new request against the policy and the eligibility in effect.

@@ -43,6 +43,10 @@ pub enum AuditAction {
     RoleCreated,
     RolePolicyUpdated,
     EndedWithAssignment,
+    ApprovalRecorded,
+    DenialRecorded,
+    AdminRevoke,
+    AdminCancelRequest,
 }
 
 impl AuditAction {
@@ -81,6 +85,10 @@ impl AuditAction {
             Self::RoleCreated => "role.created",
             Self::RolePolicyUpdated => "role.policyUpdated",
             Self::EndedWithAssignment => "role.endedWithAssignment",
+            Self::ApprovalRecorded => "role.approve",
+            Self::DenialRecorded => "role.deny",
+            Self::AdminRevoke => "role.adminRevoke",
+            Self::AdminCancelRequest => "role.adminCancel",
         }
     }
 }
@@ -242,6 +250,10 @@ mod tests {
             AuditAction::RoleCreated,
             AuditAction::RolePolicyUpdated,
             AuditAction::EndedWithAssignment,
+            AuditAction::ApprovalRecorded,
+            AuditAction::DenialRecorded,
+            AuditAction::AdminRevoke,
+            AuditAction::AdminCancelRequest,
         ];
         let codes: HashSet<_> = all.iter().map(|a| a.code()).collect();
         assert_eq!(codes.len(), all.len());

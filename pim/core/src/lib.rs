@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activation;
+pub mod approval;
 pub mod assignment;
 pub mod audit;
 pub mod enrollment;

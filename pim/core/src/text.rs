@@ -42,7 +42,8 @@ fn parse_text(
 ) -> Result<String, ParseError> {
     let text = raw.trim();
     let len = text.chars().count();
-    if len == 0 {
+    // `min == 0` marks an optional field, where empty is fine.
+    if len == 0 && min > 0 {
         return Err(ParseError::Empty { field });
     }
     if len < min {

@@ -7,6 +7,7 @@ use pim_core::activation::{
     Activation, ActivationDenial, ActivationForm, ActivationPlan, ActivationState, Eligibility,
     EndReason, RequestContext, check_deactivation, plan_activation, plan_extension,
 };
+use pim_core::approval::{approvers_besides, quorum_reachable};
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::policy::AuthenticatorClass;
 use pim_core::principal::Principal;
@@ -17,6 +18,7 @@ use pim_store::roles::RoleRecord;
 use serde_json::json;
 use std::net::IpAddr;
 
+use crate::approvals::DEFAULT_APPROVER_ROLES;
 use crate::due_work::Settled;
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
@@ -210,6 +212,22 @@ impl Pim {
             client_ip: parse_ip(ip),
         };
         let plan = plan_activation(&record.policy, eligibility.as_ref(), form, ctx)?;
+        if plan.needs_approval {
+            let approvers = tx
+                .approvers(
+                    &record.policy.activation.approvers,
+                    DEFAULT_APPROVER_ROLES,
+                    now,
+                )
+                .await
+                .map_err(internal)?;
+            if !quorum_reachable(&record.policy, &approvers, who.user_id) {
+                return Err(ActivationDenial::ApprovalImpossible {
+                    quorum: record.policy.activation.quorum,
+                    available: approvers_besides(&approvers, Some(who.user_id)),
+                });
+            }
+        }
         Ok((plan, eligibility.ok_or(ActivationDenial::NotEligible)?))
     }
 

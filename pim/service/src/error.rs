@@ -1,5 +1,6 @@
 use pim_core::ParseError;
 use pim_core::activation::ActivationDenial;
+use pim_core::approval::{DecisionDenial, QuorumUnreachable};
 use pim_core::enrollment::EnrollmentDenial;
 use pim_core::policy::PolicyError;
 use pim_store::StoreError;
@@ -30,6 +31,12 @@ pub enum ServiceError {
     Activation(#[from] ActivationDenial),
     #[error(transparent)]
     Policy(#[from] PolicyError),
+    /// A policy whose approvers could never approve some eligible person's request.
+    #[error(transparent)]
+    QuorumUnreachable(#[from] QuorumUnreachable),
+    /// An approval or denial that may not be recorded; the message says why.
+    #[error(transparent)]
+    Decision(#[from] DecisionDenial),
     /// An administrator's assignment that breaks the role's assignment rules.
     #[error("{0}")]
     InvalidAssignment(String),
@@ -51,6 +58,7 @@ impl From<StoreError> for ServiceError {
             StoreError::Duplicate("role name") => {
                 Self::Conflict("a role with this name already exists")
             }
+            StoreError::Duplicate("decision") => Self::Decision(DecisionDenial::AlreadyDecided),
             StoreError::Duplicate(_) => Self::Conflict("this record already exists"),
             other => Self::Internal(anyhow::Error::new(other).context("store")),
         }

@@ -80,6 +80,9 @@ impl Pim {
             .await?
             .ok_or(ServiceError::NotFound)?;
         policy.validate(record.info.tier)?;
+        let mut tx = self.store().begin().await?;
+        self.check_quorum(&mut tx, role, policy).await?;
+        drop(tx);
         let purpose = StepUpPurpose::PolicyEdit {
             role,
             fingerprint: fingerprint(policy),
@@ -107,6 +110,7 @@ impl Pim {
             .await?;
         let before = tx.find_role(role).await?.ok_or(ServiceError::NotFound)?;
         policy.validate(before.info.tier)?;
+        self.check_quorum(&mut tx, role, policy).await?;
         tx.save_policy(role, policy, admin.user_id, now).await?;
         let event = AuditEvent::success(AuditAction::RolePolicyUpdated, Some(admin.user_id))
             .with_details(json!({
@@ -117,6 +121,31 @@ impl Pim {
             }));
         tx.append_audit(&event, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+}
+
+impl Pim {
+    /// Refuses a policy under which some eligible person could never be approved.
+    async fn check_quorum(
+        &self,
+        tx: &mut pim_store::Tx,
+        role: RoleId,
+        policy: &RolePolicy,
+    ) -> Result<(), ServiceError> {
+        if !policy.activation.require_approval {
+            return Ok(());
+        }
+        let now = self.now();
+        let approvers = tx
+            .approvers(
+                &policy.activation.approvers,
+                crate::approvals::DEFAULT_APPROVER_ROLES,
+                now,
+            )
+            .await?;
+        let eligible = tx.eligible_people(role, now).await?;
+        pim_core::approval::check_quorum_reachable(policy, &approvers, &eligible)?;
         Ok(())
     }
 }

@@ -35,6 +35,16 @@ pub enum StepUpPurpose {
         role: RoleId,
         fingerprint: String,
     },
+    /// An approval of one request with one reason.
+    Approve {
+        request: ActivationId,
+        fingerprint: String,
+    },
+    /// A denial of one request with one reason.
+    Deny {
+        request: ActivationId,
+        fingerprint: String,
+    },
 }
 
 impl StepUpPurpose {
@@ -45,6 +55,8 @@ impl StepUpPurpose {
             Self::Extend { .. } => "step_up.extend",
             Self::AdminAssign { .. } => "step_up.admin_assign",
             Self::PolicyEdit { .. } => "step_up.policy_edit",
+            Self::Approve { .. } => "step_up.approve",
+            Self::Deny { .. } => "step_up.deny",
         }
     }
 
@@ -57,6 +69,14 @@ impl StepUpPurpose {
             }
             | Self::Extend {
                 activation: id,
+                fingerprint,
+            }
+            | Self::Approve {
+                request: id,
+                fingerprint,
+            }
+            | Self::Deny {
+                request: id,
                 fingerprint,
             } => format!("{id}:{fingerprint}"),
             Self::AdminAssign { fingerprint } => fingerprint.clone(),

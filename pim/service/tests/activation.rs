@@ -128,6 +128,18 @@ impl World {
             .await
     }
 
+    /// Turns approval on with Carol, a new person, as the one approver: the first
+    /// administrator is eligible for every built-in role and cannot approve their own requests.
+    async fn require_approval_by_carol(&mut self, role: RoleId) {
+        let (carol, _) = signed_in_user(&self.f, &self.admin, "Carol", "carol@example.com").await;
+        self.set_policy(role, |p| {
+            p.activation.require_approval = true;
+            p.activation.approvers = vec![carol.user_id];
+        })
+        .await
+        .unwrap();
+    }
+
     async fn bob_holds(&self, role: RoleId) -> bool {
         refreshed(&self.f, &self.bob)
             .await
@@ -534,9 +546,7 @@ async fn a_scheduled_activation_starts_when_due_and_not_after_its_eligibility_wa
 async fn a_pending_request_waits_for_approval_and_lapses_after_the_policy_time() {
     let mut w = world().await;
     w.make_eligible(USER_ADMIN, 30).await;
-    w.set_policy(USER_ADMIN, |p| p.activation.require_approval = true)
-        .await
-        .unwrap();
+    w.require_approval_by_carol(USER_ADMIN).await;
     let a = w.activate(USER_ADMIN, &form(HOUR)).await.unwrap();
     assert_eq!(a.state, ActivationState::PendingApproval);
     assert!(!w.bob_holds(USER_ADMIN).await);
@@ -550,9 +560,7 @@ async fn a_pending_request_waits_for_approval_and_lapses_after_the_policy_time()
 async fn the_requester_can_cancel_a_pending_request() {
     let mut w = world().await;
     w.make_eligible(USER_ADMIN, 30).await;
-    w.set_policy(USER_ADMIN, |p| p.activation.require_approval = true)
-        .await
-        .unwrap();
+    w.require_approval_by_carol(USER_ADMIN).await;
     let a = w.activate(USER_ADMIN, &form(HOUR)).await.unwrap();
     w.f.pim.cancel_request(&w.bob, a.id).await.unwrap();
     let again = w.f.pim.cancel_request(&w.bob, a.id).await;

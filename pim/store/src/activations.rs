@@ -28,7 +28,7 @@ pub struct Ending {
 }
 
 #[derive(sqlx::FromRow)]
-struct ActivationRow {
+pub(crate) struct ActivationRow {
     id: String,
     user_id: String,
     role_id: String,
@@ -46,7 +46,7 @@ struct ActivationRow {
     end_reason: Option<String>,
 }
 
-const SELECT: &str = "SELECT v.id, v.user_id, v.role_id, r.name AS role_name, v.eligibility_id, \
+pub(crate) const SELECT: &str = "SELECT v.id, v.user_id, v.role_id, r.name AS role_name, v.eligibility_id, \
      v.state, v.requested_at, v.starts_at, v.ends_at, v.justification, v.ticket_system, \
      v.ticket_number, v.decide_by, v.ended_at, v.end_reason \
      FROM activations v JOIN roles r ON r.id = v.role_id";
@@ -77,7 +77,7 @@ impl TryFrom<ActivationRow> for Activation {
     }
 }
 
-fn convert(rows: Vec<ActivationRow>) -> Result<Vec<Activation>, StoreError> {
+pub(crate) fn convert(rows: Vec<ActivationRow>) -> Result<Vec<Activation>, StoreError> {
     rows.into_iter().map(Activation::try_from).collect()
 }
 

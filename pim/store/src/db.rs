@@ -45,6 +45,32 @@ macro_rules! on_tx {
 }
 pub(crate) use on_tx;
 
+/// Either the pool or an open transaction, for reads that both a page and a deciding
+/// transaction need.
+pub(crate) enum Conn<'a> {
+    Pool(&'a Db),
+    Tx(&'a mut EngineTx),
+}
+
+/// Runs `$body` with `$conn` bound to whichever connection `Conn` holds.
+macro_rules! on_conn {
+    ($target:expr, |$conn:ident| $body:expr) => {
+        match $target {
+            $crate::db::Conn::Pool($crate::Db::Sqlite($conn)) => $body,
+            $crate::db::Conn::Pool($crate::Db::Postgres($conn)) => $body,
+            $crate::db::Conn::Tx($crate::db::EngineTx::Sqlite(t)) => {
+                let $conn = &mut **t;
+                $body
+            }
+            $crate::db::Conn::Tx($crate::db::EngineTx::Postgres(t)) => {
+                let $conn = &mut **t;
+                $body
+            }
+        }
+    };
+}
+pub(crate) use on_conn;
+
 impl Db {
     pub(crate) async fn begin(&self) -> Result<EngineTx, StoreError> {
         Ok(match self {

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activations;
+pub mod approvals;
 pub mod assignments;
 mod audit;
 mod ceremonies;

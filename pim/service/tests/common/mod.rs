@@ -132,3 +132,83 @@ pub fn restart(f: &mut Fixture) {
     let config = f.pim.config().clone();
     f.pim = Pim::new(f.pim.store().clone(), f.clock.clone(), config).unwrap();
 }
+
+/// Wraps a finished assertion as the service takes it.
+pub fn answer<'a>(
+    ceremony: &'a pim_service::Ceremony,
+    cred: &'a str,
+) -> pim_service::StepUpAnswer<'a> {
+    pim_service::StepUpAnswer {
+        ceremony_id: &ceremony.id,
+        credential_json: cred,
+    }
+}
+
+/// `admin` assigns `role` to the person with `email` for `days`, with the step-up asked for.
+pub async fn assign(
+    f: &Fixture,
+    admin: &pim_core::principal::Principal,
+    admin_key: &mut SoftPasskey,
+    email: &str,
+    role: pim_core::RoleId,
+    days: i64,
+) -> pim_core::AssignmentId {
+    let form = pim_service::assignments::AssignForm {
+        user_email: email.into(),
+        role_id: role,
+        kind: pim_core::assignment::AssignmentKind::Eligible,
+        starts_at: None,
+        ends_at: Some(f.pim.now().plus_seconds(days * pim_core::time::DAY)),
+        justification: "Joins the on-call rota".into(),
+    };
+    let ceremony = f.pim.begin_assign("admin", IP, admin, &form).await.unwrap();
+    let ceremony = ceremony.expect("admin assignments need a step-up by default");
+    let cred = assert_with(admin_key, ceremony.options.clone());
+    f.pim
+        .finish_assign("admin", admin, &form, Some(answer(&ceremony, &cred)))
+        .await
+        .unwrap()
+}
+
+/// `admin` edits `role`'s policy with a step-up.
+pub async fn edit_policy(
+    f: &Fixture,
+    admin: &pim_core::principal::Principal,
+    admin_key: &mut SoftPasskey,
+    role: pim_core::RoleId,
+    edit: impl FnOnce(&mut pim_core::policy::RolePolicy),
+) -> Result<(), ServiceError> {
+    let mut policy = f.pim.find_role(admin, role).await?.policy;
+    edit(&mut policy);
+    let ceremony = f
+        .pim
+        .begin_policy_edit("admin", IP, admin, role, &policy)
+        .await?;
+    let cred = assert_with(admin_key, ceremony.options.clone());
+    f.pim
+        .finish_policy_edit("admin", admin, role, &policy, answer(&ceremony, &cred))
+        .await
+}
+
+/// `who` asks for `role`, performing the step-up when the policy asks for one.
+pub async fn activate_as(
+    f: &Fixture,
+    who: &pim_core::principal::Principal,
+    key: &mut SoftPasskey,
+    role: pim_core::RoleId,
+    form: &pim_core::activation::ActivationForm,
+) -> Result<pim_core::activation::Activation, ServiceError> {
+    let start = f.pim.begin_activation("req", IP, who, role, form).await?;
+    let cred = start
+        .step_up
+        .as_ref()
+        .map(|c| assert_with(key, c.options.clone()));
+    let step_up = start
+        .step_up
+        .as_ref()
+        .zip(cred.as_deref())
+        .map(|(c, cred)| answer(c, cred));
+    f.pim
+        .finish_activation("req", IP, who, role, start.request_id, form, step_up)
+        .await
+}

@@ -1,0 +1,438 @@
+//! The approver's side of an activation request: the inbox, one request, and the decision,
+//! which is itself a WebAuthn step-up bound to that request, that verdict and that reason.
+//!
+//! The deciding transaction locks the request, re-reads the approver set, the decisions so
+//! far, the policy and the eligibility, and lets `pim_core::approval` decide; racing
+//! decisions serialise on the lock and the state change is conditional besides.
+
+use std::collections::HashMap;
+use std::collections::hash_map::Entry;
+
+use pim_core::activation::{Activation, ActivationState};
+use pim_core::approval::{
+    ApprovalItem, Decision, DecisionContext, DecisionOutcome, RiskSignals, Verdict, check_decider,
+    decide, outside_business_hours,
+};
+use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::principal::Principal;
+use pim_core::role::BuiltinRole;
+use pim_core::time::DAY;
+use pim_core::{ActivationId, RoleId, UserId};
+use pim_store::approvals::NewDecision;
+use pim_store::roles::RoleRecord;
+use serde_json::json;
+
+use crate::passkeys::Ceremony;
+use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
+use crate::{Pim, ServiceError};
+
+/// Who approves when a policy names nobody.
+pub(crate) const DEFAULT_APPROVER_ROLES: [RoleId; 2] = [
+    BuiltinRole::PrivilegedRoleAdministrator.id(),
+    BuiltinRole::GlobalAdministrator.id(),
+];
+
+/// Pending requests considered per inbox load; far more than anyone can review at once.
+const INBOX_SCAN: i64 = 500;
+const HISTORY: i64 = 200;
+
+/// A decision as the approver submits it.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct DecisionForm {
+    pub verdict: Verdict,
+    pub reason: String,
+}
+
+impl DecisionForm {
+    fn purpose(&self, request: ActivationId) -> StepUpPurpose {
+        let fingerprint = fingerprint(&self.reason);
+        match self.verdict {
+            Verdict::Approve => StepUpPurpose::Approve {
+                request,
+                fingerprint,
+            },
+            Verdict::Deny => StepUpPurpose::Deny {
+                request,
+                fingerprint,
+            },
+        }
+    }
+}
+
+impl Pim {
+    /// Requests waiting for the caller's decision, newest first.
+    pub async fn approval_inbox(&self, who: &Principal) -> Result<Vec<ApprovalItem>, ServiceError> {
+        let mut items = Vec::new();
+        for (request, role, approvers) in self.pending_for(who).await? {
+            let decisions = self.store().decisions_on(request.id).await?;
+            if decisions.iter().any(|d| d.approver_id == who.user_id) {
+                continue;
+            }
+            items.push(
+                self.item(who, request, &role, &approvers, decisions)
+                    .await?,
+            );
+        }
+        Ok(items)
+    }
+
+    /// How many requests wait for the caller's decision (the navigation badge).
+    pub async fn pending_approval_count(&self, who: &Principal) -> Result<usize, ServiceError> {
+        let mut count = 0;
+        for (request, ..) in self.pending_for(who).await? {
+            let decisions = self.store().decisions_on(request.id).await?;
+            if decisions.iter().all(|d| d.approver_id != who.user_id) {
+                count += 1;
+            }
+        }
+        Ok(count)
+    }
+
+    /// One request as an approver sees it. Its current approvers, its requester and role
+    /// administrators may look; anyone else reads "not found".
+    pub async fn approval_item(
+        &self,
+        who: &Principal,
+        id: ActivationId,
+    ) -> Result<ApprovalItem, ServiceError> {
+        let request = self
+            .store()
+            .find_request(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let role = self
+            .store()
+            .find_role(request.role_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let approvers = self.approvers_of(&role).await?;
+        let decisions = self.store().decisions_on(id).await?;
+        let involved = approvers.contains(&who.user_id)
+            || request.user_id == who.user_id
+            || decisions.iter().any(|d| d.approver_id == who.user_id)
+            || who.as_role_admin().is_some();
+        if !involved {
+            return Err(ServiceError::NotFound);
+        }
+        self.item(who, request, &role, &approvers, decisions).await
+    }
+
+    /// The caller's past decisions, newest first.
+    pub async fn my_decisions(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<(Activation, Decision)>, ServiceError> {
+        Ok(self.store().decisions_by(who.user_id, HISTORY).await?)
+    }
+
+    /// Checks that the caller may decide and starts the step-up bound to this request, this
+    /// verdict and this reason.
+    pub async fn begin_decision(
+        &self,
+        binding: &str,
+        ip: &str,
+        who: &Principal,
+        id: ActivationId,
+        form: &DecisionForm,
+    ) -> Result<Ceremony, ServiceError> {
+        let item = self.approval_item(who, id).await?;
+        let role = self
+            .store()
+            .find_role(item.request.role_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let approvers = self.approvers_of(&role).await?;
+        let ctx = DecisionContext {
+            request: &item.request,
+            policy: &role.policy,
+            approvers: &approvers,
+            prior: &item.decisions,
+            eligibility: None,
+            now: self.now(),
+        };
+        check_decider(ctx, who.user_id, form.verdict, &form.reason)?;
+        self.start_step_up(binding, ip, who, form.purpose(id)).await
+    }
+
+    /// Spends the step-up and records the decision; the request becomes active, scheduled or
+    /// denied when this decision settles it.
+    pub async fn finish_decision(
+        &self,
+        binding: &str,
+        who: &Principal,
+        id: ActivationId,
+        form: &DecisionForm,
+        step_up: StepUpAnswer<'_>,
+    ) -> Result<DecisionOutcome, ServiceError> {
+        let now = self.now();
+        let tx = self.store().begin().await?;
+        let (mut tx, _) = self
+            .spend_step_up(tx, binding, who, form.purpose(id), Some(step_up))
+            .await?;
+        tx.lock_activation(id).await?;
+        let request = tx
+            .find_activation(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let role = tx
+            .find_role(request.role_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let approvers = tx
+            .approvers(
+                &role.policy.activation.approvers,
+                DEFAULT_APPROVER_ROLES,
+                now,
+            )
+            .await?;
+        let prior = tx.decisions_on(id).await?;
+        let eligibility = tx
+            .eligibility_at(request.user_id, request.role_id, request.starts_at.max(now))
+            .await?;
+        let ctx = DecisionContext {
+            request: &request,
+            policy: &role.policy,
+            approvers: &approvers,
+            prior: &prior,
+            eligibility: eligibility.as_ref(),
+            now,
+        };
+        let checked = check_decider(ctx, who.user_id, form.verdict, &form.reason)
+            .and_then(|reason| Ok((reason, decide(ctx, who.user_id, form.verdict)?)));
+        let (reason, outcome) = match checked {
+            Ok(done) => done,
+            Err(denial) => {
+                let event = decision_event(who.user_id, &request, form.verdict, false)
+                    .with_details(json!({
+                        "request_id": id,
+                        "role": request.role_name,
+                        "reason": denial.to_string(),
+                    }));
+                tx.append_audit(&event, now).await?;
+                tx.commit().await?;
+                return Err(denial.into());
+            }
+        };
+        tx.insert_decision(
+            NewDecision {
+                request: &request,
+                approver: who.user_id,
+                verdict: form.verdict,
+                reason: &reason,
+            },
+            now,
+        )
+        .await?;
+        let moved = match outcome {
+            DecisionOutcome::Recorded { .. } => true,
+            DecisionOutcome::Denied => {
+                tx.transition_activation(
+                    id,
+                    ActivationState::PendingApproval,
+                    ActivationState::Denied,
+                    None,
+                )
+                .await?
+            }
+            DecisionOutcome::Approved {
+                state,
+                starts_at,
+                ends_at,
+            } => tx.approve_activation(id, state, starts_at, ends_at).await?,
+        };
+        if !moved {
+            return Err(ServiceError::Decision(
+                pim_core::approval::DecisionDenial::NotPending,
+            ));
+        }
+        let event = decision_event(who.user_id, &request, form.verdict, true).with_details(json!({
+            "request_id": id,
+            "role_id": request.role_id,
+            "role": request.role_name,
+            "reason": reason,
+            "outcome": outcome_details(outcome),
+        }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(outcome)
+    }
+
+    /// Ends an active activation or cancels an open request of anyone, with a reason.
+    pub async fn revoke_activation(
+        &self,
+        who: &Principal,
+        id: ActivationId,
+        reason: &str,
+    ) -> Result<(), ServiceError> {
+        let admin = self.require_role_admin(who)?;
+        let reason = pim_core::text::parse_multi_line(reason, "reason", 3, 1000)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        tx.lock_activation(id).await?;
+        let a = tx
+            .find_activation(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let ending = pim_store::activations::Ending {
+            at: now,
+            reason: pim_core::activation::EndReason::Revoked,
+            by: Some(admin.user_id),
+        };
+        let (to, action) = if a.is_in_effect(now) {
+            (ActivationState::Ended, AuditAction::AdminRevoke)
+        } else if a.state.is_open() {
+            (ActivationState::Cancelled, AuditAction::AdminCancelRequest)
+        } else {
+            return Err(ServiceError::Conflict(
+                "this request is neither active nor waiting; nothing to revoke",
+            ));
+        };
+        if !tx
+            .transition_activation(id, a.state, to, Some(ending))
+            .await?
+        {
+            return Err(ServiceError::Conflict(
+                "this request changed; reload and try again",
+            ));
+        }
+        let event = AuditEvent::success(action, Some(admin.user_id))
+            .about(a.user_id)
+            .with_details(json!({
+                "request_id": id,
+                "role": a.role_name,
+                "previous_state": a.state.code(),
+                "reason": reason,
+            }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// The approvers of `role` as they are now.
+    pub(crate) async fn approvers_of(
+        &self,
+        role: &RoleRecord,
+    ) -> Result<Vec<UserId>, ServiceError> {
+        Ok(self
+            .store()
+            .approvers(
+                &role.policy.activation.approvers,
+                DEFAULT_APPROVER_ROLES,
+                self.now(),
+            )
+            .await?)
+    }
+
+    /// Pending requests the caller is a current approver of, with their role and approvers.
+    async fn pending_for(
+        &self,
+        who: &Principal,
+    ) -> Result<Vec<(Activation, RoleRecord, Vec<UserId>)>, ServiceError> {
+        let pending = self.store().pending_requests(INBOX_SCAN).await?;
+        let now = self.now();
+        let mut roles: HashMap<RoleId, (RoleRecord, Vec<UserId>)> = HashMap::new();
+        let mut mine = Vec::new();
+        for request in pending {
+            if request.user_id == who.user_id || request.decide_by.is_some_and(|d| d <= now) {
+                continue;
+            }
+            let known = match roles.entry(request.role_id) {
+                Entry::Occupied(known) => known.into_mut(),
+                Entry::Vacant(slot) => {
+                    let Some(role) = self.store().find_role(request.role_id).await? else {
+                        continue;
+                    };
+                    let approvers = self.approvers_of(&role).await?;
+                    slot.insert((role, approvers))
+                }
+            };
+            if known.1.contains(&who.user_id) {
+                mine.push((request, known.0.clone(), known.1.clone()));
+            }
+        }
+        Ok(mine)
+    }
+
+    async fn item(
+        &self,
+        who: &Principal,
+        request: Activation,
+        role: &RoleRecord,
+        approvers: &[UserId],
+        decisions: Vec<Decision>,
+    ) -> Result<ApprovalItem, ServiceError> {
+        let now = self.now();
+        let requester = self
+            .store()
+            .find_user(request.user_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let counts = self
+            .store()
+            .activation_counts(
+                request.user_id,
+                request.role_id,
+                now.plus_seconds(-30 * DAY),
+                request.id,
+            )
+            .await?;
+        let can_decide = request.state == ActivationState::PendingApproval
+            && request.decide_by.is_none_or(|d| now < d)
+            && request.user_id != who.user_id
+            && approvers.contains(&who.user_id)
+            && decisions.iter().all(|d| d.approver_id != who.user_id);
+        Ok(ApprovalItem {
+            risk: RiskSignals {
+                first_activation: counts.ever == 0,
+                outside_business_hours: outside_business_hours(
+                    request.starts_at.max(request.requested_at),
+                ),
+                recent_activations: u32::try_from(counts.since).unwrap_or(u32::MAX),
+            },
+            requester_name: requester.display_name,
+            requester_email: requester.email,
+            tier: role.info.tier.level(),
+            quorum: role.policy.activation.quorum,
+            request,
+            decisions,
+            can_decide,
+        })
+    }
+}
+
+fn decision_event(
+    approver: UserId,
+    request: &Activation,
+    verdict: Verdict,
+    recorded: bool,
+) -> AuditEvent {
+    let action = match verdict {
+        Verdict::Approve => AuditAction::ApprovalRecorded,
+        Verdict::Deny => AuditAction::DenialRecorded,
+    };
+    let event = if recorded {
+        AuditEvent::success(action, Some(approver))
+    } else {
+        AuditEvent::failure(action, Some(approver))
+    };
+    event.about(request.user_id)
+}
+
+fn outcome_details(outcome: DecisionOutcome) -> serde_json::Value {
+    match outcome {
+        DecisionOutcome::Recorded { approvals, quorum } => {
+            json!({ "result": "recorded", "approvals": approvals, "quorum": quorum })
+        }
+        DecisionOutcome::Approved {
+            state,
+            starts_at,
+            ends_at,
+        } => json!({
+            "result": "approved",
+            "state": state.code(),
+            "starts_at": starts_at,
+            "ends_at": ends_at,
+        }),
+        DecisionOutcome::Denied => json!({ "result": "denied" }),
+    }
+}
