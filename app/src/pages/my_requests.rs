@@ -58,7 +58,7 @@ fn RequestTable(
                     let id = r.id.to_string();
                     view! {
                         <tr>
-                            <td>{r.role_name.clone()}</td>
+                            <td><a href=format!("/approvals/{id}") title="Details and decisions">{r.role_name.clone()}</a></td>
                             <td><DateTime at=r.requested_at /></td>
                             <td><DateTime at=r.starts_at /></td>
                             <td>{humanize_seconds(r.starts_at.seconds_until(r.ends_at))}</td>
