@@ -16,9 +16,20 @@ use leptos_router::{SsrMode, path};
 use crate::api::me::current_user;
 use crate::components::nav::Nav;
 use crate::pages::{
-    account::AccountPage, activate::ActivatePage, assignments::AssignmentsPage, enroll::EnrollPage,
-    home::HomePage, my_requests::MyRequestsPage, my_roles::MyRolesPage, not_found::NotFoundPage,
-    role_policy::RolePolicyPage, roles::RolesPage, sign_in::SignInPage, user_edit::UserEditPage,
+    account::AccountPage,
+    activate::ActivatePage,
+    approvals::{ApprovalDetailPage, ApprovalsPage},
+    assignments::AssignmentsPage,
+    enroll::EnrollPage,
+    home::HomePage,
+    my_requests::MyRequestsPage,
+    my_roles::MyRolesPage,
+    not_found::NotFoundPage,
+    notifications::NotificationsPage,
+    role_policy::RolePolicyPage,
+    roles::RolesPage,
+    sign_in::SignInPage,
+    user_edit::UserEditPage,
     users::UsersPage,
 };
 
@@ -65,10 +76,13 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/roles") view=MyRolesPage ssr=SsrMode::Async />
                     <Route path=path!("/roles/:id/activate") view=ActivatePage />
                     <Route path=path!("/requests") view=MyRequestsPage />
+                    <Route path=path!("/approvals") view=ApprovalsPage />
+                    <Route path=path!("/approvals/:id") view=ApprovalDetailPage />
                     <Route path=path!("/settings/roles") view=RolesPage />
                     <Route path=path!("/settings/roles/:id") view=RolePolicyPage />
                     <Route path=path!("/settings/assignments") view=AssignmentsPage />
                     <Route path=path!("/settings/users") view=UsersPage />
+                    <Route path=path!("/settings/notifications") view=NotificationsPage />
                     <Route path=path!("/settings/users/:id") view=UserEditPage />
                 </Routes>
             </main>

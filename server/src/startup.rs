@@ -73,6 +73,7 @@ impl Application {
             .context("the session store could not be set up")?;
         crate::tasks::spawn_session_cleanup(session_store.clone());
         crate::tasks::spawn_due_work(pim.clone(), settings.due_work_seconds);
+        crate::tasks::spawn_delivery(pim.clone());
         let secure = settings.secure_cookies();
         let sessions = SessionManagerLayer::new(session_store)
             .with_name(if secure { "__Host-stint" } else { "stint" })

@@ -33,3 +33,31 @@ pub fn spawn_due_work(pim: Pim, seconds: u64) {
         }
     });
 }
+
+/// Sends what the outbox holds, every few seconds; each pass is one
+/// [`pim_notify::Deliverer::deliver_due`] at the service clock's now.
+pub fn spawn_delivery(pim: Pim) {
+    let deliverer = match pim_notify::Deliverer::new(pim.store().clone()) {
+        Ok(deliverer) => deliverer,
+        Err(err) => {
+            tracing::error!(error = %err, "notifications cannot be sent: no HTTP client");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(DELIVERY_SECONDS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match deliverer.deliver_due(pim.now()).await {
+                Ok(report) if report != pim_notify::DeliveryReport::default() => {
+                    tracing::info!(?report, "notifications delivered");
+                }
+                Ok(_) => {}
+                Err(err) => tracing::error!(error = %err, "delivery failed; retrying next tick"),
+            }
+        }
+    });
+}
+
+const DELIVERY_SECONDS: u64 = 5;

@@ -21,6 +21,9 @@ pub struct MeView {
     pub now: Timestamp,
     pub can_manage_users: bool,
     pub can_manage_roles: bool,
+    pub can_manage_security: bool,
+    /// Requests waiting for this person's decision (the Approvals badge).
+    pub pending_approvals: usize,
 }
 
 /// The caller, or `None` when nobody is signed in.
@@ -33,9 +36,14 @@ pub async fn current_user() -> Result<Option<MeView>, AppError> {
         Err(e) if e.kind == crate::error::ErrorKind::Unauthenticated => return Ok(None),
         Err(e) => return Err(e),
     };
+    let pending_approvals = crate::ssr::pim()?
+        .pending_approval_count(&principal)
+        .await?;
     Ok(Some(MeView {
+        pending_approvals,
         can_manage_users: principal.as_user_admin().is_some(),
         can_manage_roles: principal.as_role_admin().is_some(),
+        can_manage_security: principal.can(pim_core::role::Permission::ManageSecurity),
         display_name: principal.display_name,
         roles: principal
             .active_roles

@@ -3,11 +3,13 @@
 //! maps the error. Nothing the client sends about identity or permissions is trusted.
 
 pub mod account;
+pub mod approvals;
 pub mod assignments;
 pub mod auth;
 pub mod fields;
 pub mod me;
 pub mod my_roles;
+pub mod notifications;
 #[cfg(feature = "ssr")]
 mod policy_form;
 pub mod roles;

@@ -26,6 +26,12 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
             <A href="/">"Home"</A>
             <A href="/roles">"My roles"</A>
             <A href="/requests">"My requests"</A>
+            <A href="/approvals">
+                "Approvals"
+                <Show when=move || { me.pending_approvals > 0 }>
+                    " "<span class="count" aria-label=format!("{} waiting", me.pending_approvals)>{me.pending_approvals}</span>
+                </Show>
+            </A>
             <A href="/account">"My account"</A>
             <Show when=move || me.can_manage_roles>
                 <A href="/settings/roles">"Roles"</A>
@@ -33,6 +39,9 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
             </Show>
             <Show when=move || me.can_manage_users>
                 <A href="/settings/users">"Users"</A>
+            </Show>
+            <Show when=move || me.can_manage_security>
+                <A href="/settings/notifications">"Notifications"</A>
             </Show>
             <span class="spacer"></span>
             <span class="who">{me.display_name.clone()}</span>

@@ -1,11 +1,13 @@
 pub mod account;
 pub mod activate;
+pub mod approvals;
 pub mod assignments;
 pub mod enroll;
 pub mod home;
 pub mod my_requests;
 pub mod my_roles;
 pub mod not_found;
+pub mod notifications;
 pub mod role_policy;
 pub mod roles;
 pub mod sign_in;

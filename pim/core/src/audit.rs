@@ -47,6 +47,8 @@ pub enum AuditAction {
     DenialRecorded,
     AdminRevoke,
     AdminCancelRequest,
+    ChannelCreated,
+    ChannelUpdated,
 }
 
 impl AuditAction {
@@ -89,6 +91,8 @@ impl AuditAction {
             Self::DenialRecorded => "role.deny",
             Self::AdminRevoke => "role.adminRevoke",
             Self::AdminCancelRequest => "role.adminCancel",
+            Self::ChannelCreated => "notification.channelCreated",
+            Self::ChannelUpdated => "notification.channelUpdated",
         }
     }
 }
@@ -254,6 +258,8 @@ mod tests {
             AuditAction::DenialRecorded,
             AuditAction::AdminRevoke,
             AuditAction::AdminCancelRequest,
+            AuditAction::ChannelCreated,
+            AuditAction::ChannelUpdated,
         ];
         let codes: HashSet<_> = all.iter().map(|a| a.code()).collect();
         assert_eq!(codes.len(), all.len());

@@ -13,6 +13,7 @@ pub mod enrollment;
 pub mod error;
 pub mod ids;
 pub mod my_roles;
+pub mod notify;
 pub mod policy;
 pub mod principal;
 pub mod role;

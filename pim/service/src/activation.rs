@@ -9,6 +9,7 @@ use pim_core::activation::{
 };
 use pim_core::approval::{approvers_besides, quorum_reachable};
 use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::notify::NoticeKind;
 use pim_core::policy::AuthenticatorClass;
 use pim_core::principal::Principal;
 use pim_core::{ActivationId, RoleId, Timestamp};
@@ -20,6 +21,7 @@ use std::net::IpAddr;
 
 use crate::approvals::DEFAULT_APPROVER_ROLES;
 use crate::due_work::Settled;
+use crate::notifications::Audience;
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
 use crate::{Pim, ServiceError};
@@ -157,12 +159,11 @@ impl Pim {
                 "ticket": plan.ticket,
             }));
         tx.append_audit(&event, now).await?;
-        tx.commit().await?;
-        Ok(Activation {
+        let activation = Activation {
             id: request_id,
             user_id: who.user_id,
             role_id: role,
-            role_name: record.info.name,
+            role_name: record.info.name.clone(),
             eligibility_id: eligibility.assignment_id,
             state,
             requested_at: now,
@@ -173,7 +174,84 @@ impl Pim {
             decide_by,
             ended_at: None,
             end_reason: None,
-        })
+        };
+        self.announce_request(&mut tx, &activation, &record, who, now)
+            .await?;
+        tx.commit().await?;
+        Ok(activation)
+    }
+
+    /// Approvers hear that a request they were asked about was withdrawn.
+    async fn announce_withdrawal(
+        &self,
+        tx: &mut Tx,
+        activation: &Activation,
+        who: &Principal,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let Some(record) = tx.find_role(activation.role_id).await? else {
+            return Ok(());
+        };
+        let approvers = tx
+            .approvers(
+                &record.policy.activation.approvers,
+                DEFAULT_APPROVER_ROLES,
+                now,
+            )
+            .await?;
+        let tier = record.info.tier.level();
+        let notice = self.request_notice(
+            NoticeKind::RequestClosed,
+            activation,
+            &who.display_name,
+            tier,
+            now,
+        );
+        let audience = Audience {
+            people: approvers
+                .into_iter()
+                .filter(|a| *a != who.user_id)
+                .collect(),
+            broadcast: false,
+        };
+        let key = format!("withdrawn:{}", activation.id);
+        self.notify(tx, &key, &notice, audience, now).await?;
+        Ok(())
+    }
+
+    /// A new request goes to its approvers; a role active at once goes to the channels.
+    async fn announce_request(
+        &self,
+        tx: &mut Tx,
+        activation: &Activation,
+        record: &RoleRecord,
+        who: &Principal,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        let tier = record.info.tier.level();
+        let (kind, people) = match activation.state {
+            ActivationState::PendingApproval => {
+                let approvers = tx
+                    .approvers(
+                        &record.policy.activation.approvers,
+                        DEFAULT_APPROVER_ROLES,
+                        now,
+                    )
+                    .await?;
+                let others = approvers.into_iter().filter(|a| *a != who.user_id);
+                (NoticeKind::ApprovalNeeded, others.collect())
+            }
+            ActivationState::Active => (NoticeKind::Activated, Vec::new()),
+            _ => return Ok(()),
+        };
+        let notice = self.request_notice(kind, activation, &who.display_name, tier, now);
+        let audience = Audience {
+            people,
+            broadcast: true,
+        };
+        let key = format!("{}:{}", kind.code(), activation.id);
+        self.notify(tx, &key, &notice, audience, now).await?;
+        Ok(())
     }
 
     /// Records lapsed activations of this person and role first (so a role that ended a
@@ -325,6 +403,10 @@ impl Pim {
             .about(who.user_id)
             .with_details(json!({ "request_id": id, "role": activation.role_name }));
         tx.append_audit(&event, now).await?;
+        if activation.state == ActivationState::PendingApproval {
+            self.announce_withdrawal(&mut tx, &activation, who, now)
+                .await?;
+        }
         tx.commit().await?;
         Ok(())
     }

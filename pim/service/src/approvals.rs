@@ -14,14 +14,17 @@ use pim_core::approval::{
     decide, outside_business_hours,
 };
 use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::notify::NoticeKind;
 use pim_core::principal::Principal;
 use pim_core::role::BuiltinRole;
 use pim_core::time::DAY;
 use pim_core::{ActivationId, RoleId, UserId};
+use pim_store::Tx;
 use pim_store::approvals::NewDecision;
 use pim_store::roles::RoleRecord;
 use serde_json::json;
 
+use crate::notifications::Audience;
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
 use crate::{Pim, ServiceError};
@@ -253,6 +256,8 @@ impl Pim {
             "outcome": outcome_details(outcome),
         }));
         tx.append_audit(&event, now).await?;
+        self.announce_decision(&mut tx, &request, &role, who, outcome, &reason, now)
+            .await?;
         tx.commit().await?;
         Ok(outcome)
     }
@@ -304,7 +309,61 @@ impl Pim {
                 "reason": reason,
             }));
         tx.append_audit(&event, now).await?;
+        let (requester, tier) = requester_and_tier(&mut tx, &a).await?;
+        let mut notice = self.request_notice(NoticeKind::RequestClosed, &a, &requester, tier, now);
+        notice.actor = Some(who.display_name.clone());
+        notice.text = Some(reason);
+        let audience = Audience {
+            people: vec![a.user_id],
+            broadcast: true,
+        };
+        let key = format!("revoked:{id}");
+        self.notify(&mut tx, &key, &notice, audience, now).await?;
         tx.commit().await?;
+        Ok(())
+    }
+
+    /// A decision that settles a request goes to the requester and the channels.
+    #[allow(clippy::too_many_arguments)]
+    async fn announce_decision(
+        &self,
+        tx: &mut Tx,
+        request: &Activation,
+        role: &RoleRecord,
+        approver: &Principal,
+        outcome: DecisionOutcome,
+        reason: &str,
+        now: pim_core::Timestamp,
+    ) -> Result<(), ServiceError> {
+        let (kind, settled) = match outcome {
+            DecisionOutcome::Recorded { .. } => return Ok(()),
+            DecisionOutcome::Approved {
+                state,
+                starts_at,
+                ends_at,
+            } => {
+                let mut settled = request.clone();
+                (settled.state, settled.starts_at, settled.ends_at) = (state, starts_at, ends_at);
+                (NoticeKind::Activated, settled)
+            }
+            DecisionOutcome::Denied => (NoticeKind::Denied, request.clone()),
+        };
+        let requester = tx
+            .find_user(request.user_id)
+            .await?
+            .map_or_else(String::new, |u| u.display_name);
+        let mut notice =
+            self.request_notice(kind, &settled, &requester, role.info.tier.level(), now);
+        notice.actor = Some(approver.display_name.clone());
+        if kind == NoticeKind::Denied {
+            notice.text = Some(reason.to_owned());
+        }
+        let audience = Audience {
+            people: vec![request.user_id],
+            broadcast: true,
+        };
+        let key = format!("{}:{}", kind.code(), request.id);
+        self.notify(tx, &key, &notice, audience, now).await?;
         Ok(())
     }
 
@@ -435,4 +494,20 @@ fn outcome_details(outcome: DecisionOutcome) -> serde_json::Value {
         }),
         DecisionOutcome::Denied => json!({ "result": "denied" }),
     }
+}
+
+/// The requester's name and the role's tier, for a notice.
+pub(crate) async fn requester_and_tier(
+    tx: &mut Tx,
+    a: &Activation,
+) -> Result<(String, u8), ServiceError> {
+    let name = tx
+        .find_user(a.user_id)
+        .await?
+        .map_or_else(String::new, |u| u.display_name);
+    let tier = tx
+        .find_role(a.role_id)
+        .await?
+        .map_or(0, |r| r.info.tier.level());
+    Ok((name, tier))
 }

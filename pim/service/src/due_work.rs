@@ -9,11 +9,13 @@
 use pim_core::activation::{Activation, ActivationState, EndReason};
 use pim_core::assignment::Assignment;
 use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::notify::NoticeKind;
 use pim_core::{AssignmentId, Timestamp, UserId};
 use pim_store::Tx;
 use pim_store::activations::Ending;
 use serde_json::json;
 
+use crate::notifications::Audience;
 use crate::{Pim, ServiceError};
 
 const BATCH: i64 = 100;
@@ -27,6 +29,8 @@ pub struct DueWorkReport {
     pub scheduled_refused: usize,
     pub requests_lapsed: usize,
     pub assignments_ended: usize,
+    /// Reminders newly queued (each goes out once, however often it falls due).
+    pub reminders: usize,
 }
 
 /// The result of settling one activation.
@@ -84,6 +88,7 @@ impl Pim {
                 tx.commit().await?;
             }
         }
+        report.reminders = self.queue_reminders(now).await?;
         Ok(report)
     }
 
@@ -158,6 +163,16 @@ impl Pim {
                 "ends_at": a.ends_at,
             }));
         tx.append_audit(&event, now).await?;
+        if outcome == Settled::Lapsed {
+            let (requester, tier) = crate::approvals::requester_and_tier(tx, a).await?;
+            let notice = self.request_notice(NoticeKind::RequestClosed, a, &requester, tier, now);
+            let audience = Audience {
+                people: vec![a.user_id],
+                broadcast: false,
+            };
+            let key = format!("lapsed:{}", a.id);
+            self.notify(tx, &key, &notice, audience, now).await?;
+        }
         Ok(outcome)
     }
 

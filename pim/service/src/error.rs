@@ -59,6 +59,9 @@ impl From<StoreError> for ServiceError {
                 Self::Conflict("a role with this name already exists")
             }
             StoreError::Duplicate("decision") => Self::Decision(DecisionDenial::AlreadyDecided),
+            StoreError::Duplicate("channel name") => {
+                Self::Conflict("a channel with this name exists already")
+            }
             StoreError::Duplicate(_) => Self::Conflict("this record already exists"),
             other => Self::Internal(anyhow::Error::new(other).context("store")),
         }

@@ -9,6 +9,7 @@ use common::*;
 
 use pim_core::activation::{ActivationForm, ActivationState};
 use pim_core::approval::{DecisionDenial, DecisionOutcome, Verdict};
+use pim_core::notify::{ChannelConfig, Notice, NoticeKind, SmtpSecurity};
 use pim_core::principal::Principal;
 use pim_core::time::{DAY, HOUR};
 use pim_core::{ActivationId, RoleId};
@@ -483,4 +484,111 @@ async fn racing_approvals_and_denials_settle_a_request_exactly_once() {
         })
         .count();
     assert_eq!(settling, 1);
+}
+
+/// Sets up an SMTP relay and a Slack channel (nothing listens; only the outbox is checked).
+async fn channels(w: &World) {
+    let relay = ChannelConfig::Email {
+        host: "127.0.0.1".into(),
+        port: 2525,
+        security: SmtpSecurity::Plain,
+        username: String::new(),
+        password: String::new(),
+        from: "stint@example.org".into(),
+    };
+    let slack = ChannelConfig::Slack {
+        url: "http://127.0.0.1:9/slack".into(),
+    };
+    let admin = &w.admin.who;
+    w.f.pim.create_channel(admin, "Mail", relay).await.unwrap();
+    w.f.pim.create_channel(admin, "Slack", slack).await.unwrap();
+}
+
+/// The outbox's pending messages as (recipient, event kind).
+async fn outbox(w: &World) -> Vec<(String, String)> {
+    let mut items: Vec<_> =
+        w.f.pim
+            .store()
+            .notifications_in("pending", 100)
+            .await
+            .unwrap()
+            .into_iter()
+            .map(|n| {
+                let notice: Notice = serde_json::from_str(&n.notice_json).unwrap();
+                (n.recipient, notice.kind.code().to_owned())
+            })
+            .collect();
+    items.sort();
+    items
+}
+
+#[tokio::test]
+async fn approvers_are_asked_by_email_and_the_channels_hear_of_the_request() {
+    let mut w = world(2, 1).await;
+    channels(&w).await;
+    w.request().await;
+    let expected = vec![
+        ("".to_owned(), "approval_needed".to_owned()),
+        (
+            "approver0@example.com".to_owned(),
+            "approval_needed".to_owned(),
+        ),
+        (
+            "approver1@example.com".to_owned(),
+            "approval_needed".to_owned(),
+        ),
+    ];
+    assert_eq!(outbox(&w).await, expected);
+}
+
+#[tokio::test]
+async fn the_requester_hears_of_a_denial_with_its_reason() {
+    let mut w = world(2, 1).await;
+    channels(&w).await;
+    let id = w.request().await;
+    decide(
+        &w.f,
+        &mut w.approvers[0],
+        id,
+        &deny("Not during the freeze"),
+    )
+    .await
+    .unwrap();
+    let items =
+        w.f.pim
+            .store()
+            .notifications_in("pending", 100)
+            .await
+            .unwrap();
+    let denial = items
+        .iter()
+        .find(|n| n.recipient == "bob@example.com")
+        .unwrap();
+    let notice: Notice = serde_json::from_str(&denial.notice_json).unwrap();
+    assert_eq!(notice.kind, NoticeKind::Denied);
+    assert_eq!(notice.text.as_deref(), Some("Not during the freeze"));
+    assert_eq!(notice.actor.as_deref(), Some("Approver 0"));
+    assert!(notice.link.ends_with(&format!("/approvals/{id}")));
+}
+
+#[tokio::test]
+async fn an_activation_ending_soon_is_announced_once() {
+    let mut w = world(2, 1).await;
+    channels(&w).await;
+    let id = w.request().await;
+    decide(&w.f, &mut w.approvers[0], id, &approve())
+        .await
+        .unwrap();
+    w.f.clock.advance(2 * HOUR - 10 * 60);
+    let first = w.f.pim.run_due_work().await.unwrap();
+    assert_eq!(
+        first.reminders, 1,
+        "Bob hears his role ends within 15 minutes"
+    );
+    assert_eq!(w.f.pim.run_due_work().await.unwrap().reminders, 0);
+    let kinds: Vec<_> = outbox(&w).await.into_iter().map(|(_, k)| k).collect();
+    assert!(
+        kinds.contains(&"activation_ending_soon".to_owned()),
+        "{kinds:?}"
+    );
 }

@@ -127,6 +127,30 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Active activations whose end falls in `(from, to]`, for "ends soon" warnings.
+    pub async fn activations_ending_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Activation>, StoreError> {
+        let sql = format!(
+            "{SELECT} WHERE v.state = 'active' AND v.ends_at > $1 AND v.ends_at <= $2 \
+             ORDER BY v.ends_at, v.id LIMIT $3"
+        );
+        let rows = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, ActivationRow>(&sql)
+                .bind(from.unix())
+                .bind(to.unix())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        convert(rows)
+    }
+}
+
 impl Tx {
     pub async fn find_activation(
         &mut self,

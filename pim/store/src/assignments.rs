@@ -185,6 +185,28 @@ impl Store {
         });
         convert(rows)
     }
+
+    /// Eligibilities still standing whose end falls in `(from, to]`, for reminders.
+    pub async fn eligibilities_ending_between(
+        &self,
+        from: Timestamp,
+        to: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<Assignment>, StoreError> {
+        let sql = format!(
+            "{SELECT} WHERE a.removed_at IS NULL AND a.kind = 'eligible' AND a.ends_at > $1 \
+             AND a.ends_at <= $2 ORDER BY a.ends_at, a.id LIMIT $3"
+        );
+        let rows = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, AssignmentRow>(&sql)
+                .bind(from.unix())
+                .bind(to.unix())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        convert(rows)
+    }
 }
 
 impl Tx {

@@ -16,6 +16,7 @@ mod connect;
 mod db;
 pub mod enrollment;
 mod error;
+pub mod notifications;
 mod passkeys;
 pub mod roles;
 pub mod rows;

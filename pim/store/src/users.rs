@@ -87,6 +87,18 @@ impl Store {
 }
 
 impl Tx {
+    /// A user by id, on this transaction's connection.
+    pub async fn find_user(&mut self, id: UserId) -> Result<Option<User>, StoreError> {
+        let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE id = $1");
+        let row = on_tx!(self, |conn| {
+            sqlx::query_as::<_, UserRow>(&sql)
+                .bind(id.to_string())
+                .fetch_optional(conn)
+                .await?
+        });
+        row.map(User::try_from).transpose()
+    }
+
     /// As [`Store::find_user_by_email`], on this transaction's connection.
     pub async fn find_user_by_email(&mut self, email: &str) -> Result<Option<User>, StoreError> {
         let sql = format!("SELECT {USER_COLUMNS} FROM users WHERE email = $1");
