@@ -77,7 +77,7 @@ test('two of two named approvers approve with their passkeys and the requester\'
   // Rita cannot approve her own request, whatever approver she names in the body.
   const forged = await rita.request.post('/api/approvals/decide/start', {
     form: { id: requestId, verdict: 'approve', reason: '', approver_id: 'alex@example.org' },
-    headers: { accept: 'application/json' },
+    headers: { accept: 'application/json', origin: new URL(rita.url()).origin },
   });
   expect(forged.status()).toBe(409);
   expect(await forged.text()).toContain('your own request');
