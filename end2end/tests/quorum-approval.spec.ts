@@ -32,8 +32,8 @@ test('two of two named approvers approve with their passkeys and the requester\'
   await goto(admin, '/settings/roles');
   await admin.getByLabel('Name').fill('Payments database owner');
   await admin.getByRole('button', { name: 'Create role' }).click();
-  await admin.getByRole('link', { name: 'Review its policy' }).click();
-  await hydrated(admin);
+  const policy = await admin.getByRole('link', { name: 'Review its policy' }).getAttribute('href');
+  await goto(admin, policy!);
   await admin.getByLabel('Require approval').check();
   await admin.getByLabel(/^Approvers/).fill('alex@example.org\nblake@example.org');
   await admin.getByLabel(/^Approvals needed/).fill('2');

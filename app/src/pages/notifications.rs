@@ -19,6 +19,8 @@ pub fn NotificationsPage() -> impl IntoView {
     let test = ServerAction::<SendTest>::new();
     let toggle = ServerAction::<SetChannelEnabled>::new();
     let created = RwSignal::new(0u32);
+    // Lives above the form, which is rebuilt when the channel list reloads.
+    let status = RwSignal::new(None::<Result<String, String>>);
     let data = Resource::new(
         move || (test.version().get(), toggle.version().get(), created.get()),
         |_| load_notification_settings(),
@@ -34,7 +36,7 @@ pub fn NotificationsPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(view) => view! { <Settings view test toggle created /> }.into_any(),
+                    Ok(view) => view! { <Settings view test toggle created status /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -48,6 +50,7 @@ fn Settings(
     test: ServerAction<SendTest>,
     toggle: ServerAction<SetChannelEnabled>,
     created: RwSignal<u32>,
+    status: RwSignal<Option<Result<String, String>>>,
 ) -> impl IntoView {
     let can_manage = view.can_manage;
     view! {
@@ -57,7 +60,7 @@ fn Settings(
         } else {
             view! { <ChannelTable channels=view.channels can_manage test toggle /> }.into_any()
         }}
-        {can_manage.then(|| view! { <NewChannelForm created /> })}
+        {can_manage.then(|| view! { <NewChannelForm created status /> })}
         <h2>"Not delivered"</h2>
         <OutboxTable items=view.failed empty="Every message was delivered." />
         <h2>"Waiting to be sent"</h2>
@@ -131,9 +134,11 @@ fn OutboxTable(items: Vec<OutboxView>, empty: &'static str) -> impl IntoView {
 }
 
 #[component]
-fn NewChannelForm(created: RwSignal<u32>) -> impl IntoView {
+fn NewChannelForm(
+    created: RwSignal<u32>,
+    status: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
     let kind = RwSignal::new("webhook".to_owned());
-    let status = RwSignal::new(None::<Result<String, String>>);
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let fields = from_submit(&ev);

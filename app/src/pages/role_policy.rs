@@ -17,6 +17,8 @@ pub fn RolePolicyPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
     let saved = RwSignal::new(0u32);
+    // Lives above the form, which is rebuilt when the saved policy is reloaded.
+    let status = RwSignal::new(None::<Result<String, String>>);
     let role = Resource::new(move || (id(), saved.get()), |(id, _)| get_role(id));
     view! {
         <Title text="Role policy · Stint" />
@@ -24,7 +26,7 @@ pub fn RolePolicyPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match role.await {
-                    Ok(detail) => view! { <PolicyForm detail saved /> }.into_any(),
+                    Ok(detail) => view! { <PolicyForm detail saved status /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -37,12 +39,15 @@ fn hm(minutes: u16) -> String {
 }
 
 #[component]
-fn PolicyForm(detail: RoleDetailView, saved: RwSignal<u32>) -> impl IntoView {
+fn PolicyForm(
+    detail: RoleDetailView,
+    saved: RwSignal<u32>,
+    status: RwSignal<Option<Result<String, String>>>,
+) -> impl IntoView {
     let p = detail.policy.clone();
     let a = p.activation.clone();
     let s = p.assignment.clone();
     let c = p.conditions.clone();
-    let status = RwSignal::new(None::<Result<String, String>>);
     let busy = RwSignal::new(false);
     let role_id = detail.info.id.to_string();
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
