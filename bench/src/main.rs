@@ -3,6 +3,7 @@
 //! bounded in time. Not a test: it reports, and marks figures that miss their target.
 
 mod activation;
+mod approval;
 mod load;
 mod page;
 mod seed;
@@ -22,12 +23,14 @@ async fn main() -> anyhow::Result<()> {
     println!("Stint benchmarks ({seconds} s per load phase, 64 connections, loopback)\n");
     let page = page::run(&work, &site_root, seconds).await?;
     let activation = activation::run(&work).await?;
+    let approval = approval::run(&work).await?;
     let wasm = wasm::measure(&site_root);
 
     println!("| Figure | Stint | Baseline | Ratio | Target |");
     println!("|---|---|---|---|---|");
     page.print();
     activation.print();
+    approval.print();
     wasm.print();
     let _ = std::fs::remove_dir_all(&work);
     Ok(())

@@ -34,8 +34,9 @@ pub fn spawn_due_work(pim: Pim, seconds: u64) {
     });
 }
 
-/// Sends what the outbox holds, every few seconds; each pass is one
-/// [`pim_notify::Deliverer::deliver_due`] at the service clock's now.
+/// Sends what the outbox holds as soon as a commit queued something, and every few seconds
+/// for retries; each pass is one [`pim_notify::Deliverer::deliver_due`] at the service
+/// clock's now.
 pub fn spawn_delivery(pim: Pim) {
     let deliverer = match pim_notify::Deliverer::new(pim.store().clone()) {
         Ok(deliverer) => deliverer,
@@ -48,7 +49,10 @@ pub fn spawn_delivery(pim: Pim) {
         let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(DELIVERY_SECONDS));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = pim.outbox_changed() => {}
+            }
             match deliverer.deliver_due(pim.now()).await {
                 Ok(report) if report != pim_notify::DeliveryReport::default() => {
                     tracing::info!(?report, "notifications delivered");

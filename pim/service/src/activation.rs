@@ -178,6 +178,7 @@ impl Pim {
         self.announce_request(&mut tx, &activation, &record, who, now)
             .await?;
         tx.commit().await?;
+        self.wake_delivery();
         Ok(activation)
     }
 
@@ -408,6 +409,7 @@ impl Pim {
                 .await?;
         }
         tx.commit().await?;
+        self.wake_delivery();
         Ok(())
     }
 

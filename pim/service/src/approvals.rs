@@ -259,6 +259,7 @@ impl Pim {
         self.announce_decision(&mut tx, &request, &role, who, outcome, &reason, now)
             .await?;
         tx.commit().await?;
+        self.wake_delivery();
         Ok(outcome)
     }
 
@@ -320,6 +321,7 @@ impl Pim {
         let key = format!("revoked:{id}");
         self.notify(&mut tx, &key, &notice, audience, now).await?;
         tx.commit().await?;
+        self.wake_delivery();
         Ok(())
     }
 

@@ -89,6 +89,7 @@ impl Pim {
             }
         }
         report.reminders = self.queue_reminders(now).await?;
+        self.wake_delivery();
         Ok(report)
     }
 

@@ -61,6 +61,8 @@ pub struct Pim {
     webauthn: Arc<passkeys::Webauthn>,
     config: Arc<PimConfig>,
     limits: Arc<RateLimits>,
+    /// Woken after a commit that queued notifications, so delivery need not wait a tick.
+    outbox: Arc<tokio::sync::Notify>,
 }
 
 impl Pim {
@@ -76,6 +78,7 @@ impl Pim {
             webauthn: Arc::new(webauthn),
             config: Arc::new(config),
             limits: Arc::new(RateLimits::default()),
+            outbox: Arc::new(tokio::sync::Notify::new()),
         })
     }
 
@@ -99,6 +102,16 @@ impl Pim {
     #[must_use]
     pub fn config(&self) -> &PimConfig {
         &self.config
+    }
+
+    /// Resolves when notifications may have been queued since the last call.
+    pub async fn outbox_changed(&self) {
+        self.outbox.notified().await;
+    }
+
+    /// Tells the delivery loop that a commit queued notifications.
+    pub(crate) fn wake_delivery(&self) {
+        self.outbox.notify_one();
     }
 
     /// An absolute link into the portal.

@@ -223,6 +223,7 @@ impl Pim {
         };
         tx.enqueue_notification(message, now).await?;
         tx.commit().await?;
+        self.wake_delivery();
         Ok(())
     }
 }
