@@ -12,6 +12,9 @@ WASM_BINDGEN_VERSION=0.2.130
 # One warm build directory per machine, shared by every clone, so CI's fresh clone does not
 # rebuild the world.
 export CARGO_TARGET_DIR="${CARGO_TARGET_DIR:-$HOME/.cache/stint/target}"
+# Incremental caches are keyed by the checkout's path, so every fresh clone wrote gigabytes
+# more of them into the shared directory (it filled the disk once); clones gain nothing from them.
+export CARGO_INCREMENTAL="${CARGO_INCREMENTAL:-0}"
 # cargo-leptos compiles with this set; setting it for every cargo command keeps one build
 # fingerprint, so tests and the portal build do not rebuild each other's crates.
 export LEPTOS_OUTPUT_NAME=stint

@@ -19,7 +19,7 @@ use pim_store::roles::RoleRecord;
 use serde_json::json;
 use std::net::IpAddr;
 
-use crate::approvals::DEFAULT_APPROVER_ROLES;
+use crate::approvals::current_approvers;
 use crate::due_work::Settled;
 use crate::notifications::Audience;
 use crate::passkeys::Ceremony;
@@ -193,13 +193,7 @@ impl Pim {
         let Some(record) = tx.find_role(activation.role_id).await? else {
             return Ok(());
         };
-        let approvers = tx
-            .approvers(
-                &record.policy.activation.approvers,
-                DEFAULT_APPROVER_ROLES,
-                now,
-            )
-            .await?;
+        let approvers = current_approvers(tx, &record.policy, now).await?;
         let tier = record.info.tier.level();
         let notice = self.request_notice(
             NoticeKind::RequestClosed,
@@ -232,13 +226,7 @@ impl Pim {
         let tier = record.info.tier.level();
         let (kind, people) = match activation.state {
             ActivationState::PendingApproval => {
-                let approvers = tx
-                    .approvers(
-                        &record.policy.activation.approvers,
-                        DEFAULT_APPROVER_ROLES,
-                        now,
-                    )
-                    .await?;
+                let approvers = current_approvers(tx, &record.policy, now).await?;
                 let others = approvers.into_iter().filter(|a| *a != who.user_id);
                 (NoticeKind::ApprovalNeeded, others.collect())
             }
@@ -292,12 +280,7 @@ impl Pim {
         };
         let plan = plan_activation(&record.policy, eligibility.as_ref(), form, ctx)?;
         if plan.needs_approval {
-            let approvers = tx
-                .approvers(
-                    &record.policy.activation.approvers,
-                    DEFAULT_APPROVER_ROLES,
-                    now,
-                )
+            let approvers = current_approvers(tx, &record.policy, now)
                 .await
                 .map_err(internal)?;
             if !quorum_reachable(&record.policy, &approvers, who.user_id) {

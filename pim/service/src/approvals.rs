@@ -181,13 +181,7 @@ impl Pim {
             .find_role(request.role_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        let approvers = tx
-            .approvers(
-                &role.policy.activation.approvers,
-                DEFAULT_APPROVER_ROLES,
-                now,
-            )
-            .await?;
+        let approvers = current_approvers(&mut tx, &role.policy, now).await?;
         let prior = tx.decisions_on(id).await?;
         let eligibility = tx
             .eligibility_at(request.user_id, request.role_id, request.starts_at.max(now))
@@ -512,4 +506,14 @@ pub(crate) async fn requester_and_tier(
         .await?
         .map_or(0, |r| r.info.tier.level());
     Ok((name, tier))
+}
+
+/// The approvers of a role with `policy` as they are now, read in `tx`.
+pub(crate) async fn current_approvers(
+    tx: &mut Tx,
+    policy: &pim_core::policy::RolePolicy,
+    now: pim_core::Timestamp,
+) -> Result<Vec<UserId>, pim_store::StoreError> {
+    tx.approvers(&policy.activation.approvers, DEFAULT_APPROVER_ROLES, now)
+        .await
 }

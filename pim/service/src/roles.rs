@@ -137,13 +137,7 @@ impl Pim {
             return Ok(());
         }
         let now = self.now();
-        let approvers = tx
-            .approvers(
-                &policy.activation.approvers,
-                crate::approvals::DEFAULT_APPROVER_ROLES,
-                now,
-            )
-            .await?;
+        let approvers = crate::approvals::current_approvers(tx, policy, now).await?;
         let eligible = tx.eligible_people(role, now).await?;
         pim_core::approval::check_quorum_reachable(policy, &approvers, &eligible)?;
         Ok(())
