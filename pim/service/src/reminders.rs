@@ -25,7 +25,14 @@ impl Pim {
             .await?;
         let mut reminders = Vec::new();
         for a in &ending {
-            let mut notice = self.request_notice(NoticeKind::ActivationEndingSoon, a, "", 0, now);
+            let holder = store.find_user(a.user_id).await?;
+            let name = holder.map_or_else(String::new, |u| u.display_name);
+            let tier = store
+                .find_role(a.role_id)
+                .await?
+                .map_or(0, |r| r.info.tier.level());
+            let kind = NoticeKind::ActivationEndingSoon;
+            let mut notice = self.request_notice(kind, a, &name, tier, now);
             notice.text = None;
             notice.link = self.link("/roles?tab=active");
             let key = format!("ending:{}:{}", a.id, a.ends_at.unix());

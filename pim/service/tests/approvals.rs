@@ -586,9 +586,19 @@ async fn an_activation_ending_soon_is_announced_once() {
         "Bob hears his role ends within 15 minutes"
     );
     assert_eq!(w.f.pim.run_due_work().await.unwrap().reminders, 0);
-    let kinds: Vec<_> = outbox(&w).await.into_iter().map(|(_, k)| k).collect();
-    assert!(
-        kinds.contains(&"activation_ending_soon".to_owned()),
-        "{kinds:?}"
+    let items =
+        w.f.pim
+            .store()
+            .notifications_in("pending", 100)
+            .await
+            .unwrap();
+    let warning = items
+        .iter()
+        .map(|n| serde_json::from_str::<Notice>(&n.notice_json).unwrap())
+        .find(|n| n.kind == NoticeKind::ActivationEndingSoon)
+        .unwrap();
+    assert_eq!(
+        warning.headline(),
+        "Payments database owner ends soon for Bob Builder"
     );
 }
