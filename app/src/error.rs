@@ -87,7 +87,9 @@ impl From<pim_service::ServiceError> for AppError {
             S::AuthenticationFailed | S::Unauthenticated => ErrorKind::Unauthenticated,
             S::Forbidden => ErrorKind::Forbidden,
             S::NotFound => ErrorKind::NotFound,
-            S::Conflict(_) | S::Enrollment(_) | S::Decision(_) => ErrorKind::Conflict,
+            S::Conflict(_) | S::Enrollment(_) | S::Decision(_) | S::ChangeDecision(_) => {
+                ErrorKind::Conflict
+            }
             S::RateLimited => ErrorKind::RateLimited,
             S::Internal(cause) => {
                 tracing::error!(error = ?cause, "internal error");

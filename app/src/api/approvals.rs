@@ -2,9 +2,10 @@
 //! its step-up, and an administrator's revocation.
 
 use leptos::prelude::*;
-use pim_core::Timestamp;
 use pim_core::activation::Activation;
 use pim_core::approval::{ApprovalItem, Decision};
+use pim_core::change::PendingChange;
+use pim_core::{Timestamp, UserId};
 use serde::{Deserialize, Serialize};
 
 use super::CeremonyView;
@@ -22,6 +23,12 @@ use pim_service::approvals::DecisionForm;
 pub struct ApprovalsView {
     pub pending: Vec<ApprovalItem>,
     pub history: Vec<(Activation, Decision)>,
+    /// Administrators' changes waiting for a second administrator (for role administrators
+    /// and auditors; empty for everyone else).
+    pub changes: Vec<PendingChange>,
+    pub me: UserId,
+    /// The viewer may approve or reject other administrators' changes.
+    pub can_decide_changes: bool,
     pub now: Timestamp,
 }
 
@@ -51,9 +58,16 @@ fn request_id(text: &str) -> Result<pim_core::ActivationId, AppError> {
 pub async fn load_approvals() -> Result<ApprovalsView, AppError> {
     let me = principal().await?;
     let pim = pim()?;
+    let changes = match pim.pending_changes(&me).await {
+        Err(ServiceError::Forbidden) => Vec::new(),
+        other => other?,
+    };
     Ok(ApprovalsView {
         pending: pim.approval_inbox(&me).await?,
         history: pim.my_decisions(&me).await?,
+        changes,
+        me: me.user_id,
+        can_decide_changes: me.as_role_admin().is_some(),
         now: pim.now(),
     })
 }
@@ -129,5 +143,61 @@ pub async fn revoke_activation(id: String, reason: String) -> Result<(), AppErro
     pim()?
         .revoke_activation(&me, request_id(&id)?, &reason)
         .await?;
+    Ok(())
+}
+
+/// Checks a decision on an administrator's pending change and starts its step-up, bound to
+/// this change, verdict and reason.
+///
+/// **Permissions**: an active Privileged Role Administrator or Global Administrator other
+/// than the change's proposer.
+#[server(prefix = "/api", endpoint = "changes/decide/start")]
+pub async fn start_change_decision(
+    id: String,
+    verdict: String,
+    reason: String,
+) -> Result<Option<CeremonyView>, AppError> {
+    let (me, session) = principal_and_session().await?;
+    let form = decision_form(&verdict, reason)?;
+    let binding = session.ceremony_binding().await?;
+    let ceremony = pim()?
+        .begin_change_decision(&binding, &client_ip().await, &me, &id, &form)
+        .await?;
+    Ok(Some(ceremony.into()))
+}
+
+/// Approves (and so applies) or rejects the change with its step-up.
+///
+/// **Permissions**: as [`start_change_decision`], with the step-up it started.
+#[server(prefix = "/api", endpoint = "changes/decide/finish")]
+pub async fn finish_change_decision(
+    id: String,
+    verdict: String,
+    reason: String,
+    ceremony_id: String,
+    credential: String,
+) -> Result<String, AppError> {
+    let (me, session) = principal_and_session().await?;
+    let form = decision_form(&verdict, reason)?;
+    let binding = session.ceremony_binding().await?;
+    let answer = super::step_up_answer(&ceremony_id, &credential)
+        .ok_or_else(|| AppError::from(ServiceError::AuthenticationFailed))?;
+    let state = pim()?
+        .finish_change_decision(&binding, &me, &id, &form, answer)
+        .await?;
+    session.cycle().await?;
+    Ok(match state {
+        pim_core::change::ChangeState::Applied => "Approved: the change is applied.".to_owned(),
+        _ => "Rejected.".to_owned(),
+    })
+}
+
+/// Withdraws the caller's own pending change.
+///
+/// **Permissions**: the change's proposer.
+#[server(prefix = "/api", endpoint = "changes/cancel")]
+pub async fn cancel_change(id: String) -> Result<(), AppError> {
+    let me = principal().await?;
+    pim()?.cancel_change(&me, &id).await?;
     Ok(())
 }

@@ -132,13 +132,13 @@ pub async fn finish_assign(
     fields: FormFields,
     ceremony_id: String,
     credential: String,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let (me, session) = principal_and_session().await?;
     let form = assign_form(&fields)?;
     let binding = session.ceremony_binding().await?;
     let answer = super::step_up_answer(&ceremony_id, &credential);
-    pim()?.finish_assign(&binding, &me, &form, answer).await?;
-    Ok(())
+    let outcome = pim()?.finish_assign(&binding, &me, &form, answer).await?;
+    Ok(super::edit_message(&outcome, "Assignment added."))
 }
 
 /// Removes an assignment, ending its activations and cancelling its pending requests.
@@ -197,12 +197,12 @@ pub async fn finish_extend_assignment(
     fields: FormFields,
     ceremony_id: String,
     credential: String,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let (me, session) = principal_and_session().await?;
     let id = pim_core::AssignmentId::parse(&assignment_id).map_err(ServiceError::from)?;
     let binding = session.ceremony_binding().await?;
     let answer = super::step_up_answer(&ceremony_id, &credential);
-    pim()?
+    let outcome = pim()?
         .finish_extend_assignment(
             &binding,
             &me,
@@ -212,5 +212,5 @@ pub async fn finish_extend_assignment(
             answer,
         )
         .await?;
-    Ok(())
+    Ok(super::edit_message(&outcome, "Assignment extended."))
 }

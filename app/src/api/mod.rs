@@ -45,3 +45,19 @@ pub(crate) fn step_up_answer<'a>(
         credential_json: credential,
     })
 }
+
+/// What the editor reads after an edit: `done`, or where the change now waits.
+#[cfg(feature = "ssr")]
+pub(crate) fn edit_message<T>(
+    outcome: &pim_service::two_person::EditOutcome<T>,
+    done: &str,
+) -> String {
+    use pim_service::two_person::EditOutcome;
+    match outcome {
+        EditOutcome::Applied(_) => done.to_owned(),
+        EditOutcome::AwaitsSecondAdministrator { .. } => "This change affects you, so it waits \
+             for another administrator: it applies once they approve it under Approvals → \
+             Changes."
+            .to_owned(),
+    }
+}

@@ -107,6 +107,9 @@ pub async fn start_policy_edit(id: String, fields: FormFields) -> Result<Ceremon
         .into())
 }
 
+/// Saves the policy, or proposes it to a second administrator when it affects the editor;
+/// says which.
+///
 /// **Permissions**: an active Privileged Role Administrator or Global Administrator with a
 /// step-up for this role and this exact policy.
 #[server(prefix = "/api", endpoint = "roles/policy/finish", input = Json)]
@@ -115,7 +118,7 @@ pub async fn finish_policy_edit(
     fields: FormFields,
     ceremony_id: String,
     credential: String,
-) -> Result<(), AppError> {
+) -> Result<String, AppError> {
     let (me, session) = principal_and_session().await?;
     let pim = pim()?;
     let policy = crate::api::policy_form::parse(&pim, &fields).await?;
@@ -124,7 +127,9 @@ pub async fn finish_policy_edit(
         ceremony_id: &ceremony_id,
         credential_json: &credential,
     };
-    pim.finish_policy_edit(&binding, &me, role_id(&id)?, &policy, answer)
+    let outcome = pim
+        .finish_policy_edit(&binding, &me, role_id(&id)?, &policy, answer)
         .await?;
-    session.cycle().await
+    session.cycle().await?;
+    Ok(super::edit_message(&outcome, "Policy saved."))
 }

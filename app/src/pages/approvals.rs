@@ -6,14 +6,16 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::{use_params_map, use_query_map};
-use pim_core::Timestamp;
 use pim_core::activation::Activation;
 use pim_core::approval::{ApprovalItem, Decision, RiskSignals, Verdict};
+use pim_core::change::PendingChange;
 use pim_core::role::Tier;
 use pim_core::time::humanize_seconds;
+use pim_core::{Timestamp, UserId};
 
 use crate::api::approvals::{
-    finish_decision, load_approval, load_approvals, revoke_activation, start_decision,
+    cancel_change, finish_change_decision, finish_decision, load_approval, load_approvals,
+    revoke_activation, start_change_decision, start_decision,
 };
 use crate::components::badges::TierBadge;
 use crate::components::notice::Outcome;
@@ -44,11 +46,114 @@ pub fn ApprovalsPage() -> impl IntoView {
             {move || Suspend::new(async move {
                 match data.await {
                     Ok(view) if history() => view! { <DecisionHistory rows=view.history /> }.into_any(),
-                    Ok(view) => view! { <PendingList items=view.pending now=view.now /> }.into_any(),
+                    Ok(view) => view! {
+                        <ChangeList changes=view.changes me=view.me can_decide=view.can_decide_changes now=view.now />
+                        <PendingList items=view.pending now=view.now />
+                    }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
         </Transition>
+    }
+}
+
+/// One decision on an administrator's change: check, passkey, record.
+async fn decide_change(id: String, verdict: Verdict, reason: String) -> Result<String, String> {
+    let code = verdict.code().to_owned();
+    let start = start_change_decision(id.clone(), code.clone(), reason.clone());
+    with_step_up(start, |c, a| finish_change_decision(id, code, reason, c, a)).await
+}
+
+/// Administrators' changes that affect themselves, waiting for a second administrator.
+#[component]
+fn ChangeList(
+    changes: Vec<PendingChange>,
+    me: UserId,
+    can_decide: bool,
+    now: Timestamp,
+) -> impl IntoView {
+    if changes.is_empty() {
+        return ().into_any();
+    }
+    view! {
+        <section id="changes" aria-labelledby="changes-heading">
+            <h2 id="changes-heading">"Changes waiting for a second administrator"</h2>
+            <p class="hint">"Each affects the administrator who proposed it, so another administrator decides. Approving applies it at once, checked again against the current policy."</p>
+            <ul class="cards">
+                {changes.into_iter().map(|change| {
+                    let mine = change.proposer_id == me;
+                    view! {
+                        <li class="card change">
+                            <ul class="change-summary">
+                                {change.summary.iter().map(|line| view! { <li class="text">{line.clone()}</li> }).collect_view()}
+                            </ul>
+                            <dl class="facts">
+                                <dt>"Proposed by"</dt><dd>{change.proposer_name.clone()}</dd>
+                                <dt>"Proposed"</dt><dd><DateTime at=change.proposed_at /></dd>
+                                <dt>"Expires"</dt><dd><TimeLeft ends_at=Some(change.expires_at) server_now=now /></dd>
+                            </dl>
+                            {if mine {
+                                view! { <CancelChange id=change.id.clone() /> }.into_any()
+                            } else if can_decide {
+                                view! { <ChangeDecision id=change.id.clone() /> }.into_any()
+                            } else {
+                                ().into_any()
+                            }}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        </section>
+    }
+    .into_any()
+}
+
+#[component]
+fn ChangeDecision(id: String) -> impl IntoView {
+    let reason = RwSignal::new(String::new());
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let busy = RwSignal::new(false);
+    let field = format!("change-reason-{id}");
+    let act = move |verdict: Verdict| {
+        let id = id.clone();
+        move |_| {
+            let id = id.clone();
+            busy.set(true);
+            status.set(None);
+            spawn_local(async move {
+                let result = decide_change(id, verdict, reason.get_untracked()).await;
+                busy.set(false);
+                status.set(Some(result));
+            });
+        }
+    };
+    view! {
+        <label for=field.clone()>"Reason (required to reject)"</label>
+        <textarea id=field name="reason" maxlength="1000" bind:value=reason></textarea>
+        <div class="actions">
+            <button type="button" class="button" on:click=act(Verdict::Approve) disabled=move || busy.get()>"Approve change with passkey"</button>
+            <button type="button" class="button danger" on:click=act(Verdict::Deny) disabled=move || busy.get()>"Reject with passkey"</button>
+        </div>
+        <Outcome status />
+    }
+}
+
+#[component]
+fn CancelChange(id: String) -> impl IntoView {
+    let status = RwSignal::new(None::<Result<String, String>>);
+    let cancel = move |_| {
+        let id = id.clone();
+        spawn_local(async move {
+            match cancel_change(id).await {
+                Ok(()) => status.set(Some(Ok("Withdrawn.".to_owned()))),
+                Err(e) => status.set(Some(Err(e.message))),
+            }
+        });
+    };
+    view! {
+        <p class="hint">"Your change: another administrator decides."</p>
+        <button type="button" class="button secondary" on:click=cancel>"Withdraw"</button>
+        <Outcome status />
     }
 }
 

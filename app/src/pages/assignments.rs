@@ -160,8 +160,8 @@ fn AddAssignment(role_options: Vec<(String, String)>, added: RwSignal<u32>) -> i
             let result = with_step_up(start, |c, a| finish_assign(fields, c, a)).await;
             busy.set(false);
             match result {
-                Ok(()) => {
-                    status.set(Some(Ok("Assignment added.".into())));
+                Ok(message) => {
+                    status.set(Some(Ok(message)));
                     added.update(|n| *n += 1);
                 }
                 Err(message) => status.set(Some(Err(message))),

@@ -68,8 +68,8 @@ fn PolicyForm(
             .await;
             busy.set(false);
             match result {
-                Ok(()) => {
-                    status.set(Some(Ok("Policy saved.".into())));
+                Ok(message) => {
+                    status.set(Some(Ok(message)));
                     saved.update(|n| *n += 1);
                 }
                 Err(message) => status.set(Some(Err(message))),

@@ -49,6 +49,10 @@ pub enum AuditAction {
     AdminCancelRequest,
     ChannelCreated,
     ChannelUpdated,
+    ChangeProposed,
+    ChangeApproved,
+    ChangeRejected,
+    ChangeCancelled,
 }
 
 impl AuditAction {
@@ -93,6 +97,10 @@ impl AuditAction {
             Self::AdminCancelRequest => "role.adminCancel",
             Self::ChannelCreated => "notification.channelCreated",
             Self::ChannelUpdated => "notification.channelUpdated",
+            Self::ChangeProposed => "change.proposed",
+            Self::ChangeApproved => "change.approved",
+            Self::ChangeRejected => "change.rejected",
+            Self::ChangeCancelled => "change.cancelled",
         }
     }
 }

@@ -9,6 +9,7 @@ pub mod activation;
 pub mod approval;
 pub mod assignment;
 pub mod audit;
+pub mod change;
 pub mod enrollment;
 pub mod error;
 pub mod ids;

@@ -27,6 +27,8 @@ pub enum NoticeKind {
     ActivationEndingSoon,
     /// An eligibility ends within 14 days, or within 1 day.
     EligibilityEndingSoon,
+    /// An administrator's change that affects themselves waits for another administrator.
+    ChangeAwaitsApproval,
     /// "Send test" in Settings → Notifications.
     Test,
 }
@@ -41,6 +43,7 @@ impl NoticeKind {
             Self::RequestClosed => "request_closed",
             Self::ActivationEndingSoon => "activation_ending_soon",
             Self::EligibilityEndingSoon => "eligibility_ending_soon",
+            Self::ChangeAwaitsApproval => "change_awaits_approval",
             Self::Test => "test",
         }
     }
@@ -81,6 +84,9 @@ impl Notice {
             NoticeKind::EligibilityEndingSoon => {
                 format!("{person}'s eligibility for {role} ends soon")
             }
+            NoticeKind::ChangeAwaitsApproval => {
+                format!("Second administrator needed: {person} proposes a change that affects them")
+            }
             NoticeKind::Test => "Stint test message".to_owned(),
         }
     }
@@ -89,7 +95,10 @@ impl Notice {
     #[must_use]
     pub fn plain_text(&self) -> String {
         let mut lines = vec![self.headline(), String::new()];
-        if self.kind != NoticeKind::Test {
+        if !matches!(
+            self.kind,
+            NoticeKind::Test | NoticeKind::ChangeAwaitsApproval
+        ) {
             lines.push(format!("Role: {} (tier {})", self.role, self.tier));
             lines.push(format!("Person: {}", self.person));
         }
@@ -99,18 +108,21 @@ impl Notice {
         if let (Some(start), Some(end)) = (self.starts_at, self.ends_at) {
             lines.push(format!(
                 "Window: {} for {}",
-                iso(start),
+                start.utc_text(),
                 humanize_seconds(start.seconds_until(end))
             ));
         } else if let Some(end) = self.ends_at {
-            lines.push(format!("Ends: {}", iso(end)));
+            lines.push(format!("Ends: {}", end.utc_text()));
         }
         if let Some(text) = &self.text {
             lines.push(format!("Text: {text}"));
         }
         lines.push(format!("Reference: {}", self.subject_id));
         lines.push(format!("Open in Stint: {}", self.link));
-        if self.kind == NoticeKind::ApprovalNeeded {
+        if matches!(
+            self.kind,
+            NoticeKind::ApprovalNeeded | NoticeKind::ChangeAwaitsApproval
+        ) {
             lines.push(String::new());
             lines.push(
                 "Decide in Stint with your passkey; replying to this message does nothing.".into(),
@@ -164,15 +176,6 @@ impl Notice {
             "notice": self,
         })
     }
-}
-
-/// "2026-11-28 14:05 UTC": messages go to people in many time zones, so they say which.
-fn iso(t: Timestamp) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(t.unix())
-        .ok()
-        .and_then(|dt| dt.format(&format).ok())
-        .unwrap_or_else(|| t.unix().to_string())
 }
 
 /// Where messages go and how to reach it. Secrets stay on the server: pages get a

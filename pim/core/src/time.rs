@@ -28,6 +28,17 @@ impl Timestamp {
         Self(self.0.saturating_add(seconds))
     }
 
+    /// "2026-11-28 14:05 UTC", for text read by people in many time zones (messages, audit
+    /// summaries), so it says which.
+    #[must_use]
+    pub fn utc_text(self) -> String {
+        let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
+        time::OffsetDateTime::from_unix_timestamp(self.0)
+            .ok()
+            .and_then(|dt| dt.format(&format).ok())
+            .unwrap_or_else(|| self.0.to_string())
+    }
+
     /// Seconds from `self` until `later`; negative when `later` is in the past.
     #[must_use]
     pub const fn seconds_until(self, later: Timestamp) -> i64 {

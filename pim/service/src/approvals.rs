@@ -79,9 +79,9 @@ impl Pim {
         Ok(items)
     }
 
-    /// How many requests wait for the caller's decision (the navigation badge).
+    /// How many requests and changes wait for the caller's decision (the navigation badge).
     pub async fn pending_approval_count(&self, who: &Principal) -> Result<usize, ServiceError> {
-        let mut count = 0;
+        let mut count = self.changes_waiting_for(who).await?;
         for (request, ..) in self.pending_for(who).await? {
             let decisions = self.store().decisions_on(request.id).await?;
             if decisions.iter().all(|d| d.approver_id != who.user_id) {

@@ -4,14 +4,18 @@
 use pim_core::assignment::{Assignment, AssignmentPlan, plan_assignment};
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::Principal;
-use pim_core::{AssignmentId, Timestamp};
+use pim_core::{AssignmentId, Timestamp, UserId};
 use pim_store::Tx;
 use pim_store::roles::RoleRecord;
 use serde_json::json;
 
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
+use crate::two_person::{EditOutcome, Proposal, Review, SecondAdmin};
 use crate::{Pim, ServiceError};
+
+/// The assignment, its role and the checked new end.
+pub(crate) type PlannedExtension = (Assignment, RoleRecord, AssignmentPlan);
 
 fn purpose(id: AssignmentId, ends_at: Option<Timestamp>, justification: &str) -> StepUpPurpose {
     StepUpPurpose::AdminAssign {
@@ -43,6 +47,8 @@ impl Pim {
         Ok(Some(self.start_step_up(binding, ip, who, step_up).await?))
     }
 
+    /// Sets the new end, or, when the assignment is the administrator's own, proposes it to
+    /// another administrator.
     pub async fn finish_extend_assignment(
         &self,
         binding: &str,
@@ -51,42 +57,87 @@ impl Pim {
         ends_at: Option<Timestamp>,
         justification: &str,
         step_up: Option<StepUpAnswer<'_>>,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<EditOutcome<()>, ServiceError> {
         let admin = self.require_role_admin(who)?;
-        let now = self.now();
         let mut tx = self.store().begin().await?;
-        let (assignment, role, plan) = self
+        let planned = self
             .plan_extension_of(&mut tx, id, ends_at, justification)
             .await?;
-        if role.policy.assignment.require_admin_step_up {
+        if planned.1.policy.assignment.require_admin_step_up {
             let step_up_purpose = purpose(id, ends_at, justification);
             tx = self
                 .spend_step_up(tx, binding, who, step_up_purpose, step_up)
                 .await?
                 .0;
         }
-        tx.set_assignment_end(id, plan.ends_at).await?;
-        let event = AuditEvent::success(AuditAction::AdminExtend, Some(admin.user_id))
+        let affects_editor = planned.0.user_id == admin.user_id;
+        let outcome = match self
+            .review_needed(&mut tx, admin.user_id, affects_editor)
+            .await?
+        {
+            Review::Apply(second) => {
+                self.apply_extension(&mut tx, admin.user_id, planned, &second)
+                    .await?;
+                EditOutcome::Applied(())
+            }
+            Review::Propose => {
+                let (assignment, _, plan) = &planned;
+                let until = plan
+                    .ends_at
+                    .map_or_else(|| "permanent".to_owned(), Timestamp::utc_text);
+                let summary = vec![
+                    format!(
+                        "Extend {}'s {} assignment to {} until {until}",
+                        assignment.user_email,
+                        assignment.kind.code(),
+                        assignment.role_name
+                    ),
+                    format!("Justification: {}", plan.justification),
+                ];
+                let proposal = Proposal::ExtendAssignment {
+                    assignment: id,
+                    ends_at,
+                    justification: justification.to_owned(),
+                };
+                self.propose(&mut tx, who, &proposal, summary).await?
+            }
+        };
+        tx.commit().await?;
+        self.wake_delivery();
+        Ok(outcome)
+    }
+
+    /// Stores a planned extension with its audit event.
+    pub(crate) async fn apply_extension(
+        &self,
+        tx: &mut Tx,
+        editor: UserId,
+        (assignment, _, plan): PlannedExtension,
+        second: &SecondAdmin,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        tx.set_assignment_end(assignment.id, plan.ends_at).await?;
+        let event = AuditEvent::success(AuditAction::AdminExtend, Some(editor))
             .about(assignment.user_id)
             .with_details(json!({
-                "assignment_id": id,
+                "assignment_id": assignment.id,
                 "role": assignment.role_name,
                 "previous_end": assignment.ends_at,
                 "ends_at": plan.ends_at,
                 "justification": plan.justification,
+                "review": second.record(),
             }));
         tx.append_audit(&event, now).await?;
-        tx.commit().await?;
         Ok(())
     }
 
-    async fn plan_extension_of(
+    pub(crate) async fn plan_extension_of(
         &self,
         tx: &mut Tx,
         id: AssignmentId,
         ends_at: Option<Timestamp>,
         justification: &str,
-    ) -> Result<(Assignment, RoleRecord, AssignmentPlan), ServiceError> {
+    ) -> Result<PlannedExtension, ServiceError> {
         let now = self.now();
         let assignment = tx
             .find_assignment(id)

@@ -2,25 +2,27 @@
 //! Administrator or Global Administrator, proven by a [`RoleAdmin`] capability).
 
 use pim_core::activation::EndReason;
-use pim_core::assignment::{Assignment, AssignmentKind, plan_assignment};
+use pim_core::assignment::{Assignment, AssignmentKind, AssignmentPlan, plan_assignment};
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::{Principal, RoleAdmin};
 use pim_core::role::BuiltinRole;
 use pim_core::text::parse_multi_line;
 use pim_core::user::{Email, UserKind, UserStatus};
-use pim_core::{AssignmentId, RoleId, Timestamp};
+use pim_core::{AssignmentId, RoleId, Timestamp, UserId};
 use pim_store::Tx;
 pub use pim_store::assignments::AssignmentFilter;
 use pim_store::assignments::NewAssignment;
-use serde::Serialize;
+use pim_store::roles::RoleRecord;
+use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
+use crate::two_person::{EditOutcome, Proposal, Review, SecondAdmin};
 use crate::{Pim, ServiceError};
 
 /// The assignment form, as typed.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 pub struct AssignForm {
     pub user_email: String,
     pub role_id: RoleId,
@@ -32,6 +34,13 @@ pub struct AssignForm {
 }
 
 pub const ASSIGNMENTS_PAGE_SIZE: i64 = 50;
+
+/// An assignment checked against its role's rules, ready to store.
+pub(crate) struct PlannedAssignment {
+    pub user: UserId,
+    pub role: RoleRecord,
+    pub plan: AssignmentPlan,
+}
 
 impl Pim {
     pub fn require_role_admin(&self, who: &Principal) -> Result<RoleAdmin, ServiceError> {
@@ -75,18 +84,19 @@ impl Pim {
         Ok(Some(self.start_step_up(binding, ip, who, purpose).await?))
     }
 
+    /// Makes the assignment, or, when the administrator assigns themselves, proposes it to
+    /// another administrator.
     pub async fn finish_assign(
         &self,
         binding: &str,
         who: &Principal,
         form: &AssignForm,
         step_up: Option<StepUpAnswer<'_>>,
-    ) -> Result<AssignmentId, ServiceError> {
+    ) -> Result<EditOutcome<AssignmentId>, ServiceError> {
         let admin = self.require_role_admin(who)?;
-        let now = self.now();
         let mut tx = self.store().begin().await?;
-        let (user, role, plan) = self.plan_assign(&mut tx, form).await?;
-        if role.policy.assignment.require_admin_step_up {
+        let planned = self.plan_assign(&mut tx, form).await?;
+        if planned.role.policy.assignment.require_admin_step_up {
             let purpose = StepUpPurpose::AdminAssign {
                 fingerprint: fingerprint(form),
             };
@@ -95,6 +105,53 @@ impl Pim {
                 .await?
                 .0;
         }
+        let affects_editor = planned.user == admin.user_id;
+        let outcome = match self
+            .review_needed(&mut tx, admin.user_id, affects_editor)
+            .await?
+        {
+            Review::Apply(second) => EditOutcome::Applied(
+                self.apply_assign(&mut tx, admin.user_id, form, planned, &second)
+                    .await?,
+            ),
+            Review::Propose => {
+                let summary = vec![
+                    format!(
+                        "Assign {} to {} as {}",
+                        form.user_email,
+                        planned.role.info.name,
+                        form.kind.code()
+                    ),
+                    format!(
+                        "From {} until {}",
+                        planned.plan.starts_at.utc_text(),
+                        planned
+                            .plan
+                            .ends_at
+                            .map_or_else(|| "permanent".to_owned(), Timestamp::utc_text)
+                    ),
+                    format!("Justification: {}", planned.plan.justification),
+                ];
+                let proposal = Proposal::Assign { form: form.clone() };
+                self.propose(&mut tx, who, &proposal, summary).await?
+            }
+        };
+        tx.commit().await?;
+        self.wake_delivery();
+        Ok(outcome)
+    }
+
+    /// Stores a planned assignment with its audit event.
+    pub(crate) async fn apply_assign(
+        &self,
+        tx: &mut Tx,
+        editor: UserId,
+        form: &AssignForm,
+        planned: PlannedAssignment,
+        second: &SecondAdmin,
+    ) -> Result<AssignmentId, ServiceError> {
+        let now = self.now();
+        let PlannedAssignment { user, role, plan } = planned;
         let id = AssignmentId::new_random();
         tx.create_assignment(
             NewAssignment {
@@ -104,13 +161,13 @@ impl Pim {
                 kind: form.kind,
                 starts_at: plan.starts_at,
                 ends_at: plan.ends_at,
-                assigned_by: Some(admin.user_id),
+                assigned_by: Some(editor),
                 justification: &plan.justification,
             },
             now,
         )
         .await?;
-        let event = AuditEvent::success(AuditAction::AdminAssign, Some(admin.user_id))
+        let event = AuditEvent::success(AuditAction::AdminAssign, Some(editor))
             .about(user)
             .with_details(json!({
                 "assignment_id": id,
@@ -120,30 +177,23 @@ impl Pim {
                 "starts_at": plan.starts_at,
                 "ends_at": plan.ends_at,
                 "justification": plan.justification,
+                "review": second.record(),
             }));
         tx.append_audit(&event, now).await?;
-        tx.commit().await?;
         Ok(id)
     }
 
     /// Validates the form in `tx`; true when the policy wants a step-up.
     async fn check_assign(&self, tx: &mut Tx, form: &AssignForm) -> Result<bool, ServiceError> {
-        let (_, role, _) = self.plan_assign(tx, form).await?;
-        Ok(role.policy.assignment.require_admin_step_up)
+        let planned = self.plan_assign(tx, form).await?;
+        Ok(planned.role.policy.assignment.require_admin_step_up)
     }
 
-    async fn plan_assign(
+    pub(crate) async fn plan_assign(
         &self,
         tx: &mut Tx,
         form: &AssignForm,
-    ) -> Result<
-        (
-            pim_core::UserId,
-            pim_store::roles::RoleRecord,
-            pim_core::assignment::AssignmentPlan,
-        ),
-        ServiceError,
-    > {
+    ) -> Result<PlannedAssignment, ServiceError> {
         let email = Email::parse(&form.user_email)?;
         let user = tx
             .find_user_by_email(email.as_ref())
@@ -174,7 +224,11 @@ impl Pim {
             self.now(),
         )
         .map_err(|e| ServiceError::InvalidAssignment(e.to_string()))?;
-        Ok((user.id, role, plan))
+        Ok(PlannedAssignment {
+            user: user.id,
+            role,
+            plan,
+        })
     }
 
     /// Removes an assignment, ending what stands on it in the same transaction. The last

@@ -1,6 +1,7 @@
 use pim_core::ParseError;
 use pim_core::activation::ActivationDenial;
 use pim_core::approval::{DecisionDenial, QuorumUnreachable};
+use pim_core::change::ChangeDenial;
 use pim_core::enrollment::EnrollmentDenial;
 use pim_core::policy::PolicyError;
 use pim_store::StoreError;
@@ -37,6 +38,9 @@ pub enum ServiceError {
     /// An approval or denial that may not be recorded; the message says why.
     #[error(transparent)]
     Decision(#[from] DecisionDenial),
+    /// A decision on a pending change (two-person rule) that may not be recorded.
+    #[error(transparent)]
+    ChangeDecision(#[from] ChangeDenial),
     /// An administrator's assignment that breaks the role's assignment rules.
     #[error("{0}")]
     InvalidAssignment(String),

@@ -23,6 +23,7 @@ mod roles;
 mod sign_in;
 pub mod step_up;
 mod tokens;
+pub mod two_person;
 pub mod users;
 
 pub use activation::ActivationStart;

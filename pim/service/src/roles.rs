@@ -3,16 +3,20 @@
 //! its audit event holds the values before and after.
 
 use pim_core::RoleId;
+use pim_core::UserId;
 use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::change::{approver_change_affects, differences};
 use pim_core::policy::RolePolicy;
 use pim_core::principal::{Principal, RoleAdmin};
 use pim_core::role::Tier;
 use pim_core::text::{parse_multi_line, parse_single_line};
+use pim_store::Tx;
 use pim_store::roles::{NewRole, RoleRecord};
 use serde_json::json;
 
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
+use crate::two_person::{EditOutcome, Proposal, Review, SecondAdmin};
 use crate::{Pim, ServiceError};
 
 impl Pim {
@@ -90,6 +94,8 @@ impl Pim {
         self.start_step_up(binding, ip, who, purpose).await
     }
 
+    /// Saves the policy, or, when the edit affects the editor (a role they hold or may hold,
+    /// an approver list they enter or leave), proposes it to another administrator.
     pub async fn finish_policy_edit(
         &self,
         binding: &str,
@@ -97,9 +103,8 @@ impl Pim {
         role: RoleId,
         policy: &RolePolicy,
         step_up: StepUpAnswer<'_>,
-    ) -> Result<(), ServiceError> {
+    ) -> Result<EditOutcome<()>, ServiceError> {
         let admin = self.require_role_admin(who)?;
-        let now = self.now();
         let tx = self.store().begin().await?;
         let purpose = StepUpPurpose::PolicyEdit {
             role,
@@ -108,28 +113,110 @@ impl Pim {
         let (mut tx, _) = self
             .spend_step_up(tx, binding, who, purpose, Some(step_up))
             .await?;
+        let before = self.check_policy_edit(&mut tx, role, policy).await?;
+        let affects_editor = approver_change_affects(
+            admin.user_id,
+            &before.policy.activation.approvers,
+            &policy.activation.approvers,
+        ) || tx
+            .holds_or_will_hold(admin.user_id, role, self.now())
+            .await?;
+        let outcome = match self
+            .review_needed(&mut tx, admin.user_id, affects_editor)
+            .await?
+        {
+            Review::Apply(second) => {
+                self.apply_policy_edit(&mut tx, admin.user_id, &before, policy, &second)
+                    .await?;
+                EditOutcome::Applied(())
+            }
+            Review::Propose => {
+                let summary = policy_summary(&mut tx, &before, policy).await?;
+                let proposal = Proposal::PolicyEdit {
+                    role,
+                    policy: policy.clone(),
+                };
+                self.propose(&mut tx, who, &proposal, summary).await?
+            }
+        };
+        tx.commit().await?;
+        self.wake_delivery();
+        Ok(outcome)
+    }
+
+    /// The role as it is, once `policy` passed validation and the quorum check against it.
+    pub(crate) async fn check_policy_edit(
+        &self,
+        tx: &mut Tx,
+        role: RoleId,
+        policy: &RolePolicy,
+    ) -> Result<RoleRecord, ServiceError> {
         let before = tx.find_role(role).await?.ok_or(ServiceError::NotFound)?;
         policy.validate(before.info.tier)?;
-        self.check_quorum(&mut tx, role, policy).await?;
-        tx.save_policy(role, policy, admin.user_id, now).await?;
-        let event = AuditEvent::success(AuditAction::RolePolicyUpdated, Some(admin.user_id))
-            .with_details(json!({
+        self.check_quorum(tx, role, policy).await?;
+        Ok(before)
+    }
+
+    /// Saves a checked `policy` with its audit event (before and after).
+    pub(crate) async fn apply_policy_edit(
+        &self,
+        tx: &mut Tx,
+        editor: UserId,
+        before: &RoleRecord,
+        policy: &RolePolicy,
+        second: &SecondAdmin,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let role = before.info.id;
+        tx.save_policy(role, policy, editor, now).await?;
+        let event =
+            AuditEvent::success(AuditAction::RolePolicyUpdated, Some(editor)).with_details(json!({
                 "role_id": role,
                 "role": before.info.name,
                 "before": before.policy,
                 "after": policy,
+                "review": second.record(),
             }));
         tx.append_audit(&event, now).await?;
-        tx.commit().await?;
         Ok(())
     }
+}
+
+/// "Edit the policy of X" and one line per changed setting, approvers by name.
+async fn policy_summary(
+    tx: &mut Tx,
+    before: &RoleRecord,
+    after: &RolePolicy,
+) -> Result<Vec<String>, ServiceError> {
+    let mut names = Vec::new();
+    for id in before
+        .policy
+        .activation
+        .approvers
+        .iter()
+        .chain(&after.activation.approvers)
+    {
+        if let Some(user) = tx.find_user(*id).await? {
+            names.push((id.to_string(), user.display_name));
+        }
+    }
+    let readable = |policy: &RolePolicy| {
+        let mut text = serde_json::to_string(policy).unwrap_or_default();
+        for (id, name) in &names {
+            text = text.replace(id, name);
+        }
+        serde_json::from_str(&text).unwrap_or_default()
+    };
+    let mut summary = vec![format!("Edit the policy of {}", before.info.name)];
+    summary.extend(differences(&readable(&before.policy), &readable(after)));
+    Ok(summary)
 }
 
 impl Pim {
     /// Refuses a policy under which some eligible person could never be approved.
     async fn check_quorum(
         &self,
-        tx: &mut pim_store::Tx,
+        tx: &mut Tx,
         role: RoleId,
         policy: &RolePolicy,
     ) -> Result<(), ServiceError> {

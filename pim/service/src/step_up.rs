@@ -45,6 +45,11 @@ pub enum StepUpPurpose {
         request: ActivationId,
         fingerprint: String,
     },
+    /// A second administrator's verdict and reason on one pending change.
+    ChangeDecision {
+        change: String,
+        fingerprint: String,
+    },
 }
 
 impl StepUpPurpose {
@@ -57,6 +62,7 @@ impl StepUpPurpose {
             Self::PolicyEdit { .. } => "step_up.policy_edit",
             Self::Approve { .. } => "step_up.approve",
             Self::Deny { .. } => "step_up.deny",
+            Self::ChangeDecision { .. } => "step_up.change_decision",
         }
     }
 
@@ -81,6 +87,10 @@ impl StepUpPurpose {
             } => format!("{id}:{fingerprint}"),
             Self::AdminAssign { fingerprint } => fingerprint.clone(),
             Self::PolicyEdit { role, fingerprint } => format!("{role}:{fingerprint}"),
+            Self::ChangeDecision {
+                change,
+                fingerprint,
+            } => format!("{change}:{fingerprint}"),
         }
     }
 }

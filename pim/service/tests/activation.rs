@@ -69,6 +69,7 @@ impl World {
             .finish_assign("admin", &self.admin, &form, Some(answer))
             .await
             .unwrap()
+            .applied()
     }
 
     async fn set_policy(
@@ -98,6 +99,7 @@ impl World {
             .pim
             .finish_policy_edit("admin", &self.admin, role, &policy, answer)
             .await
+            .map(pim_service::two_person::EditOutcome::applied)
     }
 
     /// Bob asks for `role` with `form`, performing the step-up when one is asked for.
@@ -767,7 +769,8 @@ async fn an_administrator_extends_an_eligibility_within_the_policy_with_a_step_u
     w.f.pim
         .finish_extend_assignment("admin", &w.admin, id, new_end, why, Some(answer))
         .await
-        .unwrap();
+        .unwrap()
+        .applied();
     w.f.clock.advance(100 * DAY);
     w.activate(USER_ADMIN, &form(HOUR))
         .await

@@ -126,7 +126,8 @@ impl World {
                 .pim
                 .finish_assign("a", &admin, &form, Some(answer))
                 .await
-                .unwrap(),
+                .unwrap()
+                .applied(),
         );
     }
 
@@ -247,7 +248,8 @@ impl World {
                 let answer = Self::answer(&mut self.admin_key, &c, &mut cred);
                 pim.finish_policy_edit("a", &admin, ROLE, &policy, answer)
                     .await
-                    .unwrap();
+                    .unwrap()
+                    .applied();
             }
             Step::Advance { minutes } => self.f.clock.advance(minutes * MINUTE),
             Step::RunDueWork => {

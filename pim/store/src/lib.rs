@@ -12,6 +12,7 @@ pub mod approvals;
 pub mod assignments;
 mod audit;
 mod ceremonies;
+pub mod changes;
 mod connect;
 mod db;
 pub mod enrollment;

@@ -2,6 +2,7 @@
 //! authenticators and the ceremonies they drive.
 #![allow(dead_code, clippy::unwrap_used)] // each test file uses its own subset
 
+use pim_service::two_person::EditOutcome;
 use std::sync::Arc;
 
 use pim_core::Timestamp;
@@ -168,9 +169,11 @@ pub async fn assign(
         .finish_assign("admin", admin, &form, Some(answer(&ceremony, &cred)))
         .await
         .unwrap()
+        .applied()
 }
 
-/// `admin` edits `role`'s policy with a step-up.
+/// `admin` edits `role`'s policy with a step-up; the edit must not need a second
+/// administrator.
 pub async fn edit_policy(
     f: &Fixture,
     admin: &pim_core::principal::Principal,
@@ -188,6 +191,7 @@ pub async fn edit_policy(
     f.pim
         .finish_policy_edit("admin", admin, role, &policy, answer(&ceremony, &cred))
         .await
+        .map(EditOutcome::applied)
 }
 
 /// `who` asks for `role`, performing the step-up when the policy asks for one.
