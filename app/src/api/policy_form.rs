@@ -2,7 +2,8 @@
 //! `RolePolicy::validate`.
 
 use pim_core::ParseError;
-use pim_core::policy::{AllowedHours, AuthenticatorClass, RolePolicy};
+use pim_core::notify_rules::{MatrixEvent, RecipientClass, matrix_field};
+use pim_core::policy::{AllowedHours, AuthenticatorClass, PolicyError, RolePolicy};
 use pim_core::time::{DAY, HOUR, MINUTE};
 use pim_service::{Pim, ServiceError};
 
@@ -102,5 +103,23 @@ pub async fn parse(pim: &Pim, fields: &FormFields) -> Result<RolePolicy, AppErro
     } else {
         AuthenticatorClass::AnyPasskey
     };
+    for event in MatrixEvent::ALL {
+        for class in RecipientClass::ALL {
+            let name = |part: &str| matrix_field(event, class, part);
+            let rule = policy.notifications.event_mut(event).rule_mut(class);
+            rule.default_recipients = fields.flag(&name("on"));
+            rule.critical_only = fields.flag(&name("critical"));
+            rule.extra = fields
+                .text(&name("extra"))
+                .split(|c: char| c == ',' || c.is_whitespace())
+                .filter(|a| !a.is_empty())
+                .map(str::to_owned)
+                .collect();
+        }
+    }
+    policy.notifications = policy
+        .notifications
+        .normalized()
+        .map_err(|e| ServiceError::from(PolicyError::from(e)))?;
     Ok(policy)
 }

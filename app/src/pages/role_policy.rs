@@ -2,6 +2,7 @@ use leptos::prelude::*;
 use leptos::task::spawn_local;
 use leptos_meta::Title;
 use leptos_router::hooks::use_params_map;
+use pim_core::notify_rules::{MatrixEvent, NotificationMatrix, RecipientClass, matrix_field};
 use pim_core::policy::AuthenticatorClass;
 
 use crate::api::fields::from_submit;
@@ -143,10 +144,48 @@ fn PolicyForm(
                     <option value="attested_hardware_key" selected=c.min_authenticator == AuthenticatorClass::AttestedHardwareKey>"Attested hardware key"</option>
                 </select>
             </fieldset>
+            <NotificationMatrixFields matrix=p.notifications.clone() can_edit=detail.can_edit />
             <Show when=move || detail.can_edit fallback=|| view! { <p class="hint">"Read-only: activate Privileged Role Administrator or Global Administrator to edit."</p> }>
                 <button type="submit" class="button" disabled=move || busy.get()>"Save with passkey"</button>
             </Show>
             <Outcome status />
         </form>
+    }
+}
+
+/// Entra's matrix: for each event, who hears about it, with extra addresses and "critical
+/// only" per cell.
+#[component]
+fn NotificationMatrixFields(matrix: NotificationMatrix, can_edit: bool) -> impl IntoView {
+    view! {
+        <fieldset disabled=!can_edit>
+            <legend>"Notifications"</legend>
+            <p class="hint">"Administrators are the holders of Privileged Role Administrator and Global Administrator; they and the approvers also reach the chat and webhook channels. Extra recipients: e-mail addresses, separated by commas. Critical only keeps messages that ask for action (approvals, expiry warnings)."</p>
+            <table class="list matrix">
+                <thead><tr><th>"Event"</th>{RecipientClass::ALL.into_iter().map(|c| view! { <th>{c.label()}</th> }).collect_view()}</tr></thead>
+                <tbody>
+                    {MatrixEvent::ALL.into_iter().map(|event| {
+                        let rules = matrix.event(event).clone();
+                        view! {
+                            <tr>
+                                <th scope="row">{event.label()}</th>
+                                {RecipientClass::ALL.into_iter().map(|class| {
+                                    let rule = rules.rule(class).clone();
+                                    let name = move |part: &str| matrix_field(event, class, part);
+                                    let label = format!("{}: {}", event.label(), class.label());
+                                    view! {
+                                        <td>
+                                            <label class="check"><input type="checkbox" name=name("on") checked=rule.default_recipients aria-label=format!("{label}: notify") />" Notify"</label>
+                                            <input name=name("extra") value=rule.extra.join(", ") placeholder="extra@example.com" aria-label=format!("{label}: extra recipients") />
+                                            <label class="check"><input type="checkbox" name=name("critical") checked=rule.critical_only aria-label=format!("{label}: critical only") />" Critical only"</label>
+                                        </td>
+                                    }
+                                }).collect_view()}
+                            </tr>
+                        }
+                    }).collect_view()}
+                </tbody>
+            </table>
+        </fieldset>
     }
 }

@@ -15,6 +15,7 @@ pub mod error;
 pub mod ids;
 pub mod my_roles;
 pub mod notify;
+pub mod notify_rules;
 pub mod policy;
 pub mod principal;
 pub mod role;

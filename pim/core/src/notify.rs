@@ -29,11 +29,27 @@ pub enum NoticeKind {
     EligibilityEndingSoon,
     /// An administrator's change that affects themselves waits for another administrator.
     ChangeAwaitsApproval,
+    /// Someone was made eligible for a role.
+    AssignedEligible,
+    /// Someone was assigned a role active.
+    AssignedActive,
     /// "Send test" in Settings → Notifications.
     Test,
 }
 
 impl NoticeKind {
+    /// Messages that ask the recipient to do something; "critical only" keeps just these.
+    #[must_use]
+    pub const fn needs_action(self) -> bool {
+        matches!(
+            self,
+            Self::ApprovalNeeded
+                | Self::ChangeAwaitsApproval
+                | Self::ActivationEndingSoon
+                | Self::EligibilityEndingSoon
+        )
+    }
+
     #[must_use]
     pub const fn code(self) -> &'static str {
         match self {
@@ -44,6 +60,8 @@ impl NoticeKind {
             Self::ActivationEndingSoon => "activation_ending_soon",
             Self::EligibilityEndingSoon => "eligibility_ending_soon",
             Self::ChangeAwaitsApproval => "change_awaits_approval",
+            Self::AssignedEligible => "assigned_eligible",
+            Self::AssignedActive => "assigned_active",
             Self::Test => "test",
         }
     }
@@ -87,6 +105,8 @@ impl Notice {
             NoticeKind::ChangeAwaitsApproval => {
                 format!("Second administrator needed: {person} proposes a change that affects them")
             }
+            NoticeKind::AssignedEligible => format!("{person} is now eligible for {role}"),
+            NoticeKind::AssignedActive => format!("{role} was assigned active to {person}"),
             NoticeKind::Test => "Stint test message".to_owned(),
         }
     }

@@ -9,6 +9,7 @@ use serde::{Deserialize, Serialize};
 use thiserror::Error;
 
 use crate::UserId;
+use crate::notify_rules::{MatrixError, NotificationMatrix};
 use crate::role::Tier;
 use crate::time::{DAY, HOUR, MINUTE, humanize_seconds};
 
@@ -24,6 +25,7 @@ pub struct RolePolicy {
     pub activation: ActivationRules,
     pub assignment: AssignmentRules,
     pub conditions: Conditions,
+    pub notifications: NotificationMatrix,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -137,6 +139,7 @@ impl RolePolicy {
             },
             assignment: AssignmentRules::default(),
             conditions: Conditions::default(),
+            notifications: NotificationMatrix::default(),
         }
     }
 
@@ -192,6 +195,7 @@ impl RolePolicy {
         if let Some(hours) = &self.conditions.allowed_hours {
             hours.validate()?;
         }
+        self.notifications.clone().normalized()?;
         Ok(())
     }
 }
@@ -312,6 +316,8 @@ pub enum PolicyError {
     NoAllowedDay,
     #[error("allowed hours need a start and an end that differ, within the day")]
     BadHours,
+    #[error(transparent)]
+    Notifications(#[from] MatrixError),
 }
 
 #[cfg(test)]

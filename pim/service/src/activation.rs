@@ -10,6 +10,7 @@ use pim_core::activation::{
 use pim_core::approval::{approvers_besides, quorum_reachable};
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::notify::NoticeKind;
+use pim_core::notify_rules::{MatrixEvent, RecipientClass};
 use pim_core::policy::AuthenticatorClass;
 use pim_core::principal::Principal;
 use pim_core::{ActivationId, RoleId, Timestamp};
@@ -37,6 +38,11 @@ pub struct ActivationStart {
 fn parse_ip(ip: &str) -> Option<IpAddr> {
     ip.parse().ok()
 }
+
+/// Who of the matrix's "activated" row hears about a request waiting for approval, and
+/// about the role becoming active.
+pub(crate) const WAITING: &[RecipientClass] = &[RecipientClass::Approvers];
+pub(crate) const ACTIVATED: &[RecipientClass] = &[RecipientClass::Admins, RecipientClass::Assignee];
 
 impl Pim {
     /// Checks the request as it stands and, when the policy requires it, starts a step-up
@@ -207,6 +213,7 @@ impl Pim {
                 .into_iter()
                 .filter(|a| *a != who.user_id)
                 .collect(),
+            extra: Vec::new(),
             broadcast: false,
         };
         let key = format!("withdrawn:{}", activation.id);
@@ -214,7 +221,8 @@ impl Pim {
         Ok(())
     }
 
-    /// A new request goes to its approvers; a role active at once goes to the channels.
+    /// A new request goes to its approvers, a role active at once to the administrators and
+    /// the requester, as the role's notification matrix says.
     async fn announce_request(
         &self,
         tx: &mut Tx,
@@ -223,21 +231,23 @@ impl Pim {
         who: &Principal,
         now: Timestamp,
     ) -> Result<(), ServiceError> {
-        let tier = record.info.tier.level();
-        let (kind, people) = match activation.state {
-            ActivationState::PendingApproval => {
-                let approvers = current_approvers(tx, &record.policy, now).await?;
-                let others = approvers.into_iter().filter(|a| *a != who.user_id);
-                (NoticeKind::ApprovalNeeded, others.collect())
-            }
-            ActivationState::Active => (NoticeKind::Activated, Vec::new()),
+        let (kind, classes) = match activation.state {
+            ActivationState::PendingApproval => (NoticeKind::ApprovalNeeded, WAITING),
+            ActivationState::Active => (NoticeKind::Activated, ACTIVATED),
             _ => return Ok(()),
         };
+        let tier = record.info.tier.level();
         let notice = self.request_notice(kind, activation, &who.display_name, tier, now);
-        let audience = Audience {
-            people,
-            broadcast: true,
-        };
+        let audience = self
+            .matrix_audience(
+                tx,
+                &record.policy,
+                MatrixEvent::Activated,
+                classes,
+                kind,
+                who.user_id,
+            )
+            .await?;
         let key = format!("{}:{}", kind.code(), activation.id);
         self.notify(tx, &key, &notice, audience, now).await?;
         Ok(())

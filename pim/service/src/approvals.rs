@@ -15,6 +15,7 @@ use pim_core::approval::{
 };
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::notify::NoticeKind;
+use pim_core::notify_rules::MatrixEvent;
 use pim_core::principal::Principal;
 use pim_core::role::BuiltinRole;
 use pim_core::time::DAY;
@@ -310,6 +311,7 @@ impl Pim {
         notice.text = Some(reason);
         let audience = Audience {
             people: vec![a.user_id],
+            extra: Vec::new(),
             broadcast: true,
         };
         let key = format!("revoked:{id}");
@@ -351,12 +353,17 @@ impl Pim {
         let mut notice =
             self.request_notice(kind, &settled, &requester, role.info.tier.level(), now);
         notice.actor = Some(approver.display_name.clone());
-        if kind == NoticeKind::Denied {
+        let audience = if kind == NoticeKind::Denied {
             notice.text = Some(reason.to_owned());
-        }
-        let audience = Audience {
-            people: vec![request.user_id],
-            broadcast: true,
+            Audience {
+                people: vec![request.user_id],
+                extra: Vec::new(),
+                broadcast: true,
+            }
+        } else {
+            let (event, classes) = (MatrixEvent::Activated, crate::activation::ACTIVATED);
+            self.matrix_audience(tx, &role.policy, event, classes, kind, request.user_id)
+                .await?
         };
         let key = format!("{}:{}", kind.code(), request.id);
         self.notify(tx, &key, &notice, audience, now).await?;

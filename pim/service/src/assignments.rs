@@ -4,6 +4,8 @@
 use pim_core::activation::EndReason;
 use pim_core::assignment::{Assignment, AssignmentKind, AssignmentPlan, plan_assignment};
 use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::notify::{Notice, NoticeKind};
+use pim_core::notify_rules::{MatrixEvent, RecipientClass};
 use pim_core::principal::{Principal, RoleAdmin};
 use pim_core::role::BuiltinRole;
 use pim_core::text::parse_multi_line;
@@ -34,6 +36,14 @@ pub struct AssignForm {
 }
 
 pub const ASSIGNMENTS_PAGE_SIZE: i64 = 50;
+
+/// An assignment just stored, for its notice.
+struct Made<'a> {
+    id: AssignmentId,
+    user: UserId,
+    kind: AssignmentKind,
+    plan: &'a AssignmentPlan,
+}
 
 /// An assignment checked against its role's rules, ready to store.
 pub(crate) struct PlannedAssignment {
@@ -180,7 +190,60 @@ impl Pim {
                 "review": second.record(),
             }));
         tx.append_audit(&event, now).await?;
+        let made = Made {
+            id,
+            user,
+            kind: form.kind,
+            plan: &plan,
+        };
+        self.announce_assignment(tx, editor, &role, made).await?;
         Ok(id)
+    }
+
+    /// Tells whom the role's notification matrix names that someone got the role.
+    async fn announce_assignment(
+        &self,
+        tx: &mut Tx,
+        editor: UserId,
+        role: &RoleRecord,
+        made: Made<'_>,
+    ) -> Result<(), ServiceError> {
+        let (event, kind) = match made.kind {
+            AssignmentKind::Eligible => {
+                (MatrixEvent::EligibleAssigned, NoticeKind::AssignedEligible)
+            }
+            AssignmentKind::Active => (MatrixEvent::ActiveAssigned, NoticeKind::AssignedActive),
+        };
+        let name = |u: Option<pim_core::user::User>| u.map(|u| u.display_name).unwrap_or_default();
+        let person = name(tx.find_user(made.user).await?);
+        let actor = name(tx.find_user(editor).await?);
+        let now = self.now();
+        let notice = Notice {
+            kind,
+            subject_id: made.id.to_string(),
+            role: role.info.name.clone(),
+            tier: role.info.tier.level(),
+            person,
+            actor: Some(actor),
+            text: Some(made.plan.justification.clone()),
+            starts_at: Some(made.plan.starts_at),
+            ends_at: made.plan.ends_at,
+            link: self.link("/roles"),
+            at: now,
+        };
+        let audience = self
+            .matrix_audience(
+                tx,
+                &role.policy,
+                event,
+                &RecipientClass::ALL,
+                kind,
+                made.user,
+            )
+            .await?;
+        let key = format!("assigned:{}", made.id);
+        self.notify(tx, &key, &notice, audience, now).await?;
+        Ok(())
     }
 
     /// Validates the form in `tx`; true when the policy wants a step-up.
@@ -337,9 +400,23 @@ impl Pim {
                     "justification": justification,
                 }));
             tx.append_audit(&event, now).await?;
+            let plan = AssignmentPlan {
+                starts_at: now,
+                ends_at: Some(ends_at),
+                justification: justification.to_owned(),
+            };
+            let made = Made {
+                id: new_id,
+                user: a.user_id,
+                kind: AssignmentKind::Eligible,
+                plan: &plan,
+            };
+            self.announce_assignment(&mut tx, admin.user_id, &role, made)
+                .await?;
             converted += 1;
         }
         tx.commit().await?;
+        self.wake_delivery();
         Ok(converted)
     }
 }

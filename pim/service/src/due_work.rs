@@ -169,6 +169,7 @@ impl Pim {
             let notice = self.request_notice(NoticeKind::RequestClosed, a, &requester, tier, now);
             let audience = Audience {
                 people: vec![a.user_id],
+                extra: Vec::new(),
                 broadcast: false,
             };
             let key = format!("lapsed:{}", a.id);

@@ -5,6 +5,8 @@
 use pim_core::activation::Activation;
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::notify::{ChannelConfig, Notice, NoticeKind};
+use pim_core::notify_rules::{MatrixEvent, RecipientClass};
+use pim_core::policy::RolePolicy;
 use pim_core::principal::Principal;
 use pim_core::role::Permission;
 use pim_core::text::parse_single_line;
@@ -14,13 +16,15 @@ use pim_store::notifications::NewNotification;
 pub use pim_store::notifications::{Channel, OutboxItem};
 use serde_json::json;
 
+use crate::approvals::{DEFAULT_APPROVER_ROLES, current_approvers};
 use crate::{Pim, ServiceError};
 
-/// Who receives a notice: these people by e-mail, and every chat and webhook channel when
-/// `broadcast`.
+/// Who receives a notice: these people and `extra` addresses by e-mail, and every chat and
+/// webhook channel when `broadcast`.
 #[derive(Debug, Default)]
 pub(crate) struct Audience {
     pub people: Vec<UserId>,
+    pub extra: Vec<String>,
     pub broadcast: bool,
 }
 
@@ -83,6 +87,9 @@ impl Pim {
                     emails.push(user.email);
                 }
             }
+            emails.extend(audience.extra);
+            emails.sort();
+            emails.dedup();
         }
         for channel in &channels {
             let recipients: Vec<&str> = match (&channel.config, audience.broadcast) {
@@ -101,6 +108,51 @@ impl Pim {
             }
         }
         Ok(queued)
+    }
+
+    /// The audience a role's notification matrix names for `event`, among `classes` (the
+    /// classes that hear about this `kind` of notice: a request waiting for approval goes to
+    /// approvers, the activation itself to administrators and the requester).
+    pub(crate) async fn matrix_audience(
+        &self,
+        tx: &mut Tx,
+        policy: &RolePolicy,
+        event: MatrixEvent,
+        classes: &[RecipientClass],
+        kind: NoticeKind,
+        assignee: UserId,
+    ) -> Result<Audience, ServiceError> {
+        let now = self.now();
+        let rules = policy.notifications.event(event);
+        let mut audience = Audience::default();
+        for class in classes {
+            let rule = rules.rule(*class);
+            if !rule.wants(kind) {
+                continue;
+            }
+            audience.extra.extend(rule.extra.iter().cloned());
+            if !rule.default_recipients {
+                continue;
+            }
+            match class {
+                RecipientClass::Admins => {
+                    let admins = tx.approvers(&[], DEFAULT_APPROVER_ROLES, now).await?;
+                    audience.people.extend(admins);
+                    audience.broadcast = true;
+                }
+                RecipientClass::Assignee => audience.people.push(assignee),
+                RecipientClass::Approvers => {
+                    let approvers = current_approvers(tx, policy, now).await?;
+                    audience
+                        .people
+                        .extend(approvers.into_iter().filter(|a| *a != assignee));
+                    audience.broadcast = true;
+                }
+            }
+        }
+        audience.people.sort_by_key(ToString::to_string);
+        audience.people.dedup();
+        Ok(audience)
     }
 
     /// Channels and the outbox's failures and backlog.

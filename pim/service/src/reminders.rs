@@ -71,6 +71,7 @@ impl Pim {
         for (key, notice, person) in &reminders {
             let audience = Audience {
                 people: vec![*person],
+                extra: Vec::new(),
                 broadcast: false,
             };
             queued += self.notify(&mut tx, key, notice, audience, now).await?;

@@ -134,7 +134,7 @@ impl Pim {
                 let summary = policy_summary(&mut tx, &before, policy).await?;
                 let proposal = Proposal::PolicyEdit {
                     role,
-                    policy: policy.clone(),
+                    policy: Box::new(policy.clone()),
                 };
                 self.propose(&mut tx, who, &proposal, summary).await?
             }

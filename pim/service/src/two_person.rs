@@ -34,7 +34,7 @@ use crate::{Pim, ServiceError};
 pub(crate) enum Proposal {
     PolicyEdit {
         role: RoleId,
-        policy: RolePolicy,
+        policy: Box<RolePolicy>,
     },
     Assign {
         form: AssignForm,
@@ -171,6 +171,7 @@ impl Pim {
         };
         let audience = Audience {
             people: others,
+            extra: Vec::new(),
             broadcast: false,
         };
         self.notify(tx, &format!("change:{id}"), &notice, audience, now)

@@ -602,3 +602,103 @@ async fn an_activation_ending_soon_is_announced_once() {
         "Payments database owner ends soon for Bob Builder"
     );
 }
+
+#[tokio::test]
+async fn an_approved_activation_reaches_administrators_the_requester_and_extra_recipients() {
+    let mut w = world(2, 1).await;
+    edit_policy(&w.f, &w.admin.who, &mut w.admin.key, w.role, |p| {
+        p.notifications.activated.admins.extra = vec!["soc@example.com".into()];
+    })
+    .await
+    .unwrap();
+    channels(&w).await;
+    let id = w.request().await;
+    decide(&w.f, &mut w.approvers[0], id, &approve())
+        .await
+        .unwrap();
+    let activated: Vec<String> = outbox(&w)
+        .await
+        .into_iter()
+        .filter(|(_, kind)| kind == "activated")
+        .map(|(to, _)| to)
+        .collect();
+    assert_eq!(
+        activated,
+        ["", "admin@localhost", "bob@example.com", "soc@example.com"],
+        "the channels, the administrator, the requester and the extra address"
+    );
+}
+
+#[tokio::test]
+async fn a_cell_turned_off_or_critical_only_keeps_its_default_recipients_out() {
+    let mut w = world(2, 1).await;
+    edit_policy(&w.f, &w.admin.who, &mut w.admin.key, w.role, |p| {
+        let row = &mut p.notifications.activated;
+        row.approvers.default_recipients = false;
+        row.approvers.extra = vec!["on-call@example.com".into()];
+        row.assignee.critical_only = true;
+        row.admins.default_recipients = false;
+    })
+    .await
+    .unwrap();
+    channels(&w).await;
+    let id = w.request().await;
+    assert_eq!(
+        outbox(&w).await,
+        vec![(
+            "on-call@example.com".to_owned(),
+            "approval_needed".to_owned()
+        )],
+        "approvers off: only the extra address is asked, and no channel"
+    );
+    decide(&w.f, &mut w.approvers[0], id, &approve())
+        .await
+        .unwrap();
+    assert!(
+        !outbox(&w).await.iter().any(|(_, kind)| kind == "activated"),
+        "administrators off, and the requester's cell keeps only messages that ask for action"
+    );
+}
+
+#[tokio::test]
+async fn making_someone_eligible_tells_them_the_administrators_and_the_approvers() {
+    let mut w = world(1, 1).await;
+    channels(&w).await;
+    signed_in_user(&w.f, &w.admin.who, "Dan Dev", "dan@example.com").await;
+    assign(
+        &w.f,
+        &w.admin.who,
+        &mut w.admin.key,
+        "dan@example.com",
+        w.role,
+        10,
+    )
+    .await;
+    let mut told: Vec<(String, String)> = outbox(&w).await;
+    told.retain(|(_, kind)| kind == "assigned_eligible");
+    let to: Vec<&str> = told.iter().map(|(to, _)| to.as_str()).collect();
+    assert_eq!(
+        to,
+        [
+            "",
+            "admin@localhost",
+            "approver0@example.com",
+            "dan@example.com"
+        ]
+    );
+}
+
+#[tokio::test]
+async fn an_extra_recipient_that_is_not_an_address_is_refused_with_the_cell_named() {
+    let mut w = world(1, 1).await;
+    let got = edit_policy(&w.f, &w.admin.who, &mut w.admin.key, w.role, |p| {
+        p.notifications.eligible_assigned.admins.extra = vec!["security team".into()];
+    })
+    .await;
+    let message = got.unwrap_err().to_string();
+    assert!(
+        message.contains("\"security team\" is not an e-mail address")
+            && message.contains("Someone is made eligible → Administrators"),
+        "{message}"
+    );
+}
