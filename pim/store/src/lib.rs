@@ -21,6 +21,7 @@ pub mod notifications;
 mod passkeys;
 pub mod roles;
 pub mod rows;
+mod seal;
 pub mod testing;
 mod users;
 

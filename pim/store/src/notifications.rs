@@ -6,6 +6,7 @@ use pim_core::notify::ChannelConfig;
 use pim_core::{Timestamp, UserId};
 
 use crate::db::on_tx;
+use crate::seal;
 use crate::{Store, StoreError, Tx, on_pool};
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,16 +27,17 @@ struct ChannelRow {
     created_at: i64,
 }
 
-impl TryFrom<ChannelRow> for Channel {
-    type Error = StoreError;
-    fn try_from(r: ChannelRow) -> Result<Self, StoreError> {
-        Ok(Self {
-            config: serde_json::from_str(&r.config_json)
-                .map_err(|e| StoreError::Corrupt(format!("channel {}: {e}", r.id)))?,
-            id: r.id,
-            name: r.name,
-            enabled: r.enabled != 0,
-            created_at: Timestamp::from_unix(r.created_at),
+impl ChannelRow {
+    /// The channel with its settings unsealed.
+    fn open(self, outside_key: &[u8]) -> Result<Channel, StoreError> {
+        let json = seal::open(outside_key, &self.id, &self.config_json)?;
+        Ok(Channel {
+            config: serde_json::from_str(&json)
+                .map_err(|e| StoreError::Corrupt(format!("channel {}: {e}", self.id)))?,
+            id: self.id,
+            name: self.name,
+            enabled: self.enabled != 0,
+            created_at: Timestamp::from_unix(self.created_at),
         })
     }
 }
@@ -69,8 +71,8 @@ const CHANNELS: &str =
 const OUTBOX: &str = "SELECT id, event_key, channel_id, recipient, notice_json, state, attempts, \
      next_attempt_at, last_error, created_at, sent_at FROM notifications";
 
-fn channels(rows: Vec<ChannelRow>) -> Result<Vec<Channel>, StoreError> {
-    rows.into_iter().map(Channel::try_from).collect()
+fn channels(rows: Vec<ChannelRow>, outside_key: &[u8]) -> Result<Vec<Channel>, StoreError> {
+    rows.into_iter().map(|r| r.open(outside_key)).collect()
 }
 
 impl Store {
@@ -79,7 +81,7 @@ impl Store {
         let rows = on_pool!(self.db(), |pool| {
             sqlx::query_as(&sql).fetch_all(pool).await?
         });
-        channels(rows)
+        channels(rows, &self.audit_key)
     }
 
     pub async fn find_channel(&self, id: &str) -> Result<Option<Channel>, StoreError> {
@@ -87,7 +89,7 @@ impl Store {
         let rows: Vec<ChannelRow> = on_pool!(self.db(), |pool| {
             sqlx::query_as(&sql).bind(id).fetch_all(pool).await?
         });
-        Ok(channels(rows)?.into_iter().next())
+        Ok(channels(rows, &self.audit_key)?.into_iter().next())
     }
 
     /// Pending messages whose next attempt is due, oldest first.
@@ -190,7 +192,7 @@ impl Tx {
     pub async fn enabled_channels(&mut self) -> Result<Vec<Channel>, StoreError> {
         let sql = format!("{CHANNELS} WHERE enabled = 1 ORDER BY name");
         let rows = on_tx!(self, |conn| sqlx::query_as(&sql).fetch_all(conn).await?);
-        channels(rows)
+        channels(rows, &self.audit_key)
     }
 
     pub async fn create_channel(
@@ -202,6 +204,7 @@ impl Tx {
         now: Timestamp,
     ) -> Result<(), StoreError> {
         let json = serde_json::to_string(config).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let sealed = seal::seal(&self.audit_key, id, &json)?;
         on_tx!(self, |conn| {
             sqlx::query(
                 "INSERT INTO notification_channels (id, name, kind, config_json, enabled, \
@@ -210,7 +213,7 @@ impl Tx {
             .bind(id)
             .bind(name)
             .bind(config.kind())
-            .bind(json)
+            .bind(sealed)
             .bind(now.unix())
             .bind(by.to_string())
             .execute(conn)

@@ -364,3 +364,40 @@ async fn audit_rows_cannot_be_updated_or_deleted() {
         "user.created"
     );
 }
+
+#[tokio::test]
+async fn a_channel_s_secrets_are_sealed_in_the_database_and_open_with_the_outside_key() {
+    use pim_core::notify::{ChannelConfig, SmtpSecurity};
+    let store = store().await;
+    let admin = user(&store, "admin@example.com").await;
+    let config = ChannelConfig::Email {
+        host: "smtp.example.com".into(),
+        port: 587,
+        security: SmtpSecurity::StartTls,
+        username: "stint".into(),
+        password: "correct horse battery staple".into(),
+        from: "stint@example.com".into(),
+    };
+    let mut tx = store.begin().await.unwrap();
+    tx.create_channel("ch-1", "Mail", &config, admin, t(1))
+        .await
+        .unwrap();
+    tx.commit().await.unwrap();
+
+    let stored: String = on_pool!(store.db(), |pool| sqlx::query_scalar(
+        "SELECT config_json FROM notification_channels WHERE id = 'ch-1'"
+    )
+    .fetch_one(pool)
+    .await
+    .unwrap());
+    assert!(!stored.contains("correct horse"), "{stored}");
+    assert!(!stored.contains("smtp.example.com"), "{stored}");
+    assert_eq!(
+        store.find_channel("ch-1").await.unwrap().unwrap().config,
+        config
+    );
+
+    let other_key = Store::new(store.db().clone(), b"another key");
+    let err = other_key.find_channel("ch-1").await.unwrap_err();
+    assert!(err.to_string().contains("do not open"), "{err}");
+}
