@@ -9,7 +9,7 @@ CREATE TABLE pending_changes (
     proposed_by TEXT NOT NULL REFERENCES users(id),
     proposed_at BIGINT NOT NULL,
     expires_at BIGINT NOT NULL,
-    state TEXT NOT NULL CHECK (state IN ('pending', 'applied', 'rejected', 'cancelled')),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'applied', 'rejected', 'cancelled', 'expired')),
     decided_by TEXT REFERENCES users(id),
     decided_at BIGINT,
     reason TEXT NOT NULL DEFAULT '',

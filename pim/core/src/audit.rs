@@ -53,6 +53,7 @@ pub enum AuditAction {
     ChangeApproved,
     ChangeRejected,
     ChangeCancelled,
+    ChangeExpired,
 }
 
 impl AuditAction {
@@ -101,6 +102,7 @@ impl AuditAction {
             Self::ChangeApproved => "change.approved",
             Self::ChangeRejected => "change.rejected",
             Self::ChangeCancelled => "change.cancelled",
+            Self::ChangeExpired => "change.expired",
         }
     }
 }

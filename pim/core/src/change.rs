@@ -20,6 +20,8 @@ pub enum ChangeState {
     Applied,
     Rejected,
     Cancelled,
+    /// Nobody decided before `expires_at`.
+    Expired,
 }
 
 impl ChangeState {
@@ -30,6 +32,7 @@ impl ChangeState {
             Self::Applied => "applied",
             Self::Rejected => "rejected",
             Self::Cancelled => "cancelled",
+            Self::Expired => "expired",
         }
     }
 
@@ -39,6 +42,7 @@ impl ChangeState {
             "applied" => Self::Applied,
             "rejected" => Self::Rejected,
             "cancelled" => Self::Cancelled,
+            "expired" => Self::Expired,
             _ => {
                 return Err(crate::ParseError::Invalid {
                     field: "change state",

@@ -29,6 +29,8 @@ pub struct DueWorkReport {
     pub scheduled_refused: usize,
     pub requests_lapsed: usize,
     pub assignments_ended: usize,
+    /// Administrators' changes that no second administrator decided in time.
+    pub changes_lapsed: usize,
     /// Reminders newly queued (each goes out once, however often it falls due).
     pub reminders: usize,
 }
@@ -84,6 +86,24 @@ impl Pim {
                     .await?
                 {
                     report.assignments_ended += 1;
+                }
+                tx.commit().await?;
+            }
+        }
+        for _ in 0..MAX_BATCHES {
+            let due = self.store().lapsed_changes(now, BATCH).await?;
+            if due.is_empty() {
+                break;
+            }
+            for stored in due {
+                let change = stored.change;
+                let mut tx = self.store().begin().await?;
+                if tx.expire_change(&change.id, now).await? {
+                    let event = AuditEvent::success(AuditAction::ChangeExpired, None)
+                        .about(change.proposer_id)
+                        .with_details(json!({ "change_id": change.id, "summary": change.summary }));
+                    tx.append_audit(&event, now).await?;
+                    report.changes_lapsed += 1;
                 }
                 tx.commit().await?;
             }

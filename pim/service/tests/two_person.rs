@@ -359,7 +359,8 @@ async fn alone_an_administrator_changes_their_own_roles_and_the_audit_log_says_t
 }
 
 #[tokio::test]
-async fn a_change_decided_after_it_expired_is_refused_and_nothing_applies() {
+async fn a_change_decided_after_it_expired_is_refused_nothing_applies_and_the_lapse_is_audited_once()
+ {
     let mut w = world().await;
     let id = w.ada_assigns_herself().await;
     w.f.clock.advance(CHANGE_EXPIRY_SECONDS);
@@ -376,6 +377,15 @@ async fn a_change_decided_after_it_expired_is_refused_and_nothing_applies() {
             .unwrap()
             .is_empty()
     );
+    assert_eq!(w.f.pim.run_due_work().await.unwrap().changes_lapsed, 1);
+    assert_eq!(
+        w.f.pim.run_due_work().await.unwrap().changes_lapsed,
+        0,
+        "recorded once"
+    );
+    let events = audit_actions(&w.f, 3).await;
+    let lapsed = events.iter().find(|(a, _)| a == "change.expired").unwrap();
+    assert_eq!(lapsed.1["change_id"], id.as_str());
 }
 
 #[tokio::test]

@@ -87,6 +87,26 @@ impl Store {
         rows.into_iter().map(StoredChange::try_from).collect()
     }
 
+    /// Changes still pending whose time ran out by `now`.
+    pub async fn lapsed_changes(
+        &self,
+        now: Timestamp,
+        limit: i64,
+    ) -> Result<Vec<StoredChange>, StoreError> {
+        let sql = format!(
+            "{SELECT} WHERE c.state = 'pending' AND c.expires_at <= $1 \
+             ORDER BY c.expires_at, c.id LIMIT $2"
+        );
+        let rows = crate::on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, ChangeRow>(&sql)
+                .bind(now.unix())
+                .bind(limit)
+                .fetch_all(pool)
+                .await?
+        });
+        rows.into_iter().map(StoredChange::try_from).collect()
+    }
+
     pub async fn find_change(&self, id: &str) -> Result<Option<StoredChange>, StoreError> {
         find(Conn::Pool(self.db()), id).await
     }
@@ -149,6 +169,23 @@ impl Tx {
             .bind(decided_by.map(|u| u.to_string()))
             .bind(now.unix())
             .bind(reason)
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
+    /// Records that a pending change ran out undecided; false when it was not pending and
+    /// lapsed (decided meanwhile, or another worker recorded it first).
+    pub async fn expire_change(&mut self, id: &str, now: Timestamp) -> Result<bool, StoreError> {
+        let done = on_tx!(self, |conn| {
+            sqlx::query(
+                "UPDATE pending_changes SET state = 'expired', decided_at = $2 \
+                 WHERE id = $1 AND state = 'pending' AND expires_at <= $2",
+            )
+            .bind(id)
+            .bind(now.unix())
             .execute(conn)
             .await?
             .rows_affected()
