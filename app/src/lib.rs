@@ -19,6 +19,7 @@ use crate::pages::{
     account::AccountPage,
     activate::ActivatePage,
     approvals::{ApprovalDetailPage, ApprovalsPage},
+    assignment_extend::ExtendAssignmentPage,
     assignments::AssignmentsPage,
     enroll::EnrollPage,
     home::HomePage,
@@ -81,6 +82,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/roles") view=RolesPage />
                     <Route path=path!("/settings/roles/:id") view=RolePolicyPage />
                     <Route path=path!("/settings/assignments") view=AssignmentsPage />
+                    <Route path=path!("/settings/assignments/:id/extend") view=ExtendAssignmentPage />
                     <Route path=path!("/settings/users") view=UsersPage />
                     <Route path=path!("/settings/notifications") view=NotificationsPage />
                     <Route path=path!("/settings/users/:id") view=UserEditPage />

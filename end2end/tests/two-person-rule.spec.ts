@@ -55,5 +55,15 @@ test('an administrator\'s edit of a role they may activate waits until a second 
   await admin.getByRole('link', { name: 'Global Administrator' }).click();
   await expect(admin.getByLabel(/^Maximum duration/)).toHaveValue('120');
   await expect(admin.getByLabel('Someone activates (or asks to): Administrators: extra recipients')).toHaveValue('soc@example.org');
+
+  // Extending someone else's assignment does not affect the administrator: it applies at once.
+  await goto(admin, '/settings/assignments');
+  await admin.getByRole('link', { name: "Extend Carol Checker's Privileged Role Administrator assignment" }).click();
+  await expect(admin.getByRole('heading', { name: 'Extend an assignment' })).toBeVisible();
+  const newLastDay = new Date(Date.now() + 14 * 86_400_000).toISOString().slice(0, 10);
+  await admin.getByLabel('New last day (UTC)').fill(newLastDay);
+  await admin.getByLabel('Justification').fill('Carol covers the migration for another week');
+  await admin.getByRole('button', { name: 'Extend with passkey' }).click();
+  await expect(admin.getByRole('status')).toContainText('Assignment extended.');
   await carol.context().close();
 });

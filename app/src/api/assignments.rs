@@ -4,6 +4,7 @@ use leptos::prelude::*;
 use leptos::server_fn::codec::Json;
 use pim_core::Timestamp;
 use pim_core::assignment::Assignment;
+use pim_core::policy::AssignmentRules;
 use serde::{Deserialize, Serialize};
 
 use super::CeremonyView;
@@ -22,6 +23,14 @@ use pim_service::assignments::AssignForm;
 pub struct AssignmentsView {
     pub assignments: Vec<Assignment>,
     pub has_more: bool,
+    pub now: Timestamp,
+}
+
+/// One assignment with what its role allows for a new end.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExtensionView {
+    pub assignment: Assignment,
+    pub rules: AssignmentRules,
     pub now: Timestamp,
 }
 
@@ -213,4 +222,19 @@ pub async fn finish_extend_assignment(
         )
         .await?;
     Ok(super::edit_message(&outcome, "Assignment extended."))
+}
+
+/// **Permissions**: an active Privileged Role Administrator or Global Administrator.
+#[server(prefix = "/api", endpoint = "assignments/one")]
+pub async fn get_assignment(assignment_id: String) -> Result<ExtensionView, AppError> {
+    let me = principal().await?;
+    let pim = pim()?;
+    let admin = pim.require_role_admin(&me)?;
+    let id = pim_core::AssignmentId::parse(&assignment_id).map_err(ServiceError::from)?;
+    let (assignment, rules) = pim.assignment_for_extension(&admin, id).await?;
+    Ok(ExtensionView {
+        assignment,
+        rules,
+        now: pim.now(),
+    })
 }

@@ -85,7 +85,7 @@ pub fn AssignmentsPage() -> impl IntoView {
                         let (r, k) = (role_filter(), kind_filter());
                         view! {
                             <table class="list">
-                                <thead><tr><th>"Person"</th><th>"Role"</th><th>"Type"</th><th>"Ends"</th><th>"Justification"</th><th>"Remove"</th></tr></thead>
+                                <thead><tr><th>"Person"</th><th>"Role"</th><th>"Type"</th><th>"Ends"</th><th>"Justification"</th><th>"Change"</th></tr></thead>
                                 <tbody>
                                     {view.assignments.into_iter().map(|a| view! { <AssignmentRow a now=view.now remove /> }).collect_view()}
                                 </tbody>
@@ -135,6 +135,8 @@ fn AssignmentRow(
             <td>{ends}</td>
             <td class="text">{a.justification.clone()}</td>
             <td>
+                <a class="button secondary" href=format!("/settings/assignments/{}/extend", a.id)
+                    aria-label=format!("Extend {}'s {} assignment", a.user_name, a.role_name)>"Extend"</a>
                 <ActionForm action=remove attr:class="inline">
                     <input type="hidden" name="assignment_id" value=a.id.to_string() />
                     <label class="sr-only" for=reason_id.clone()>{format!("Reason for removing {} from {}", a.user_name, a.role_name)}</label>

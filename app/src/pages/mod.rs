@@ -1,6 +1,7 @@
 pub mod account;
 pub mod activate;
 pub mod approvals;
+pub mod assignment_extend;
 pub mod assignments;
 pub mod enroll;
 pub mod home;

@@ -3,7 +3,8 @@
 
 use pim_core::assignment::{Assignment, AssignmentPlan, plan_assignment};
 use pim_core::audit::{AuditAction, AuditEvent};
-use pim_core::principal::Principal;
+use pim_core::policy::AssignmentRules;
+use pim_core::principal::{Principal, RoleAdmin};
 use pim_core::{AssignmentId, Timestamp, UserId};
 use pim_store::Tx;
 use pim_store::roles::RoleRecord;
@@ -24,6 +25,24 @@ fn purpose(id: AssignmentId, ends_at: Option<Timestamp>, justification: &str) ->
 }
 
 impl Pim {
+    /// One assignment and its role's assignment rules, for the extension form.
+    pub async fn assignment_for_extension(
+        &self,
+        _admin: &RoleAdmin,
+        id: AssignmentId,
+    ) -> Result<(Assignment, AssignmentRules), ServiceError> {
+        let store = self.store();
+        let assignment = store
+            .find_assignment(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let role = store
+            .find_role(assignment.role_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        Ok((assignment, role.policy.assignment))
+    }
+
     /// Checks the new end; returns the step-up to perform when the policy asks for one.
     pub async fn begin_extend_assignment(
         &self,

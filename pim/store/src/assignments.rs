@@ -90,6 +90,23 @@ fn convert(rows: Vec<AssignmentRow>) -> Result<Vec<Assignment>, StoreError> {
 }
 
 impl Store {
+    /// An assignment that has not been removed.
+    pub async fn find_assignment(
+        &self,
+        id: AssignmentId,
+    ) -> Result<Option<Assignment>, StoreError> {
+        let sql = format!("{SELECT} WHERE a.id = $1 AND a.removed_at IS NULL");
+        let row = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, AssignmentRow>(&sql)
+                .bind(id.to_string())
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(Assignment::try_from).transpose()
+    }
+}
+
+impl Store {
     /// Roles in effect for `user` at `now`: active assignments and active activations whose
     /// eligibility still stands, each only while `starts_at <= now < ends_at`. Soonest end
     /// first. This is the one query authorisation reads roles from.
