@@ -29,6 +29,10 @@ pub enum NoticeKind {
     EligibilityEndingSoon,
     /// An administrator's change that affects themselves waits for another administrator.
     ChangeAwaitsApproval,
+    /// A second administrator approved (and so applied) the proposer's change.
+    ChangeApplied,
+    /// A second administrator rejected the proposer's change.
+    ChangeRejected,
     /// Someone was made eligible for a role.
     AssignedEligible,
     /// Someone was assigned a role active.
@@ -60,6 +64,8 @@ impl NoticeKind {
             Self::ActivationEndingSoon => "activation_ending_soon",
             Self::EligibilityEndingSoon => "eligibility_ending_soon",
             Self::ChangeAwaitsApproval => "change_awaits_approval",
+            Self::ChangeApplied => "change_applied",
+            Self::ChangeRejected => "change_rejected",
             Self::AssignedEligible => "assigned_eligible",
             Self::AssignedActive => "assigned_active",
             Self::Test => "test",
@@ -102,6 +108,8 @@ impl Notice {
             NoticeKind::EligibilityEndingSoon => {
                 format!("{person}'s eligibility for {role} ends soon")
             }
+            NoticeKind::ChangeApplied => format!("{person}'s change was approved and applied"),
+            NoticeKind::ChangeRejected => format!("{person}'s change was rejected"),
             NoticeKind::ChangeAwaitsApproval => {
                 format!("Second administrator needed: {person} proposes a change that affects them")
             }
@@ -117,7 +125,10 @@ impl Notice {
         let mut lines = vec![self.headline(), String::new()];
         if !matches!(
             self.kind,
-            NoticeKind::Test | NoticeKind::ChangeAwaitsApproval
+            NoticeKind::Test
+                | NoticeKind::ChangeAwaitsApproval
+                | NoticeKind::ChangeApplied
+                | NoticeKind::ChangeRejected
         ) {
             lines.push(format!("Role: {} (tier {})", self.role, self.tier));
             lines.push(format!("Person: {}", self.person));

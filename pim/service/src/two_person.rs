@@ -156,19 +156,12 @@ impl Pim {
             .into_iter()
             .filter(|a| *a != proposer.user_id)
             .collect();
-        let notice = Notice {
-            kind: NoticeKind::ChangeAwaitsApproval,
-            subject_id: id.clone(),
-            role: String::new(),
-            tier: 0,
-            person: proposer.display_name.clone(),
-            actor: None,
-            text: Some(summary.join("\n")),
-            starts_at: None,
-            ends_at: None,
-            link: self.link("/approvals#changes"),
-            at: now,
-        };
+        let notice = self.change_notice(
+            NoticeKind::ChangeAwaitsApproval,
+            &id,
+            &proposer.display_name,
+            summary.join("\n"),
+        );
         let audience = Audience {
             people: others,
             extra: Vec::new(),
@@ -177,6 +170,22 @@ impl Pim {
         self.notify(tx, &format!("change:{id}"), &notice, audience, now)
             .await?;
         Ok(EditOutcome::AwaitsSecondAdministrator { change_id: id })
+    }
+
+    fn change_notice(&self, kind: NoticeKind, id: &str, proposer: &str, text: String) -> Notice {
+        Notice {
+            kind,
+            subject_id: id.to_owned(),
+            role: String::new(),
+            tier: 0,
+            person: proposer.to_owned(),
+            actor: None,
+            text: Some(text),
+            starts_at: None,
+            ends_at: None,
+            link: self.link("/approvals#changes"),
+            at: self.now(),
+        }
     }
 
     /// Open changes, oldest first, for role administrators and auditors.
@@ -278,6 +287,23 @@ impl Pim {
         {
             return Err(ChangeDenial::NotPending.into());
         }
+        let kind = match state {
+            ChangeState::Applied => NoticeKind::ChangeApplied,
+            _ => NoticeKind::ChangeRejected,
+        };
+        let mut text = change.summary.join("\n");
+        if !reason.is_empty() {
+            text.push_str(&format!("\nReason: {reason}"));
+        }
+        let mut notice = self.change_notice(kind, &change.id, &change.proposer_name, text);
+        notice.actor = Some(who.display_name.clone());
+        let audience = Audience {
+            people: vec![change.proposer_id],
+            extra: Vec::new(),
+            broadcast: false,
+        };
+        let key = format!("{}:{}", kind.code(), change.id);
+        self.notify(&mut tx, &key, &notice, audience, now).await?;
         let event = AuditEvent::success(action, Some(admin.user_id))
             .about(change.proposer_id)
             .with_details(json!({
