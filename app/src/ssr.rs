@@ -56,6 +56,7 @@ pub struct PimSession(Session);
 
 const IDENTITY: &str = "stint.identity";
 const BINDING: &str = "stint.ceremony_binding";
+const LAST_ACTIVE: &str = "stint.last_active";
 
 fn session_error(err: tower_sessions::session::Error) -> AppError {
     tracing::error!(error = %err, "session store");
@@ -88,6 +89,19 @@ impl PimSession {
             .await
             .map_err(session_error)?;
         Ok(binding)
+    }
+
+    /// Records activity now and then, so that the 30-minute inactivity expiry keeps moving
+    /// while the person uses Stint (see [`pim_service::session_needs_refresh`]).
+    pub async fn keep_alive(&self, now: pim_core::Timestamp) -> Result<(), AppError> {
+        let last = self.0.get(LAST_ACTIVE).await.map_err(session_error)?;
+        if pim_service::session_needs_refresh(last, now) {
+            self.0
+                .insert(LAST_ACTIVE, now)
+                .await
+                .map_err(session_error)?;
+        }
+        Ok(())
     }
 
     /// Signs in with a fresh session id, so a fixed or stolen pre-login id is worthless.
@@ -130,7 +144,10 @@ pub async fn principal_and_session() -> Result<(Principal, PimSession), AppError
         return Err(ServiceError::Unauthenticated.into());
     };
     match pim()?.principal(&identity).await {
-        Ok(principal) => Ok((principal, session)),
+        Ok(principal) => {
+            session.keep_alive(principal.now).await?;
+            Ok((principal, session))
+        }
         Err(ServiceError::Unauthenticated) => {
             session.forget_identity().await?;
             Err(ServiceError::Unauthenticated.into())

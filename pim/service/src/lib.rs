@@ -33,7 +33,9 @@ pub use due_work::DueWorkReport;
 pub use error::ServiceError;
 pub use limits::RateLimits;
 pub use passkeys::{Ceremony, WebauthnConfig};
-pub use principal::{ABSOLUTE_SESSION_SECONDS, SessionIdentity};
+pub use principal::{
+    ABSOLUTE_SESSION_SECONDS, SESSION_REFRESH_SECONDS, SessionIdentity, session_needs_refresh,
+};
 pub use registration::EnrollmentInfo;
 pub use step_up::{StepUpAnswer, StepUpPurpose};
 pub use users::{UserForm, UserPage};

@@ -2,7 +2,7 @@
 
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::Principal;
-use pim_core::time::HOUR;
+use pim_core::time::{HOUR, MINUTE};
 use pim_core::user::UserStatus;
 use pim_core::{Timestamp, UserId};
 use serde::{Deserialize, Serialize};
@@ -21,6 +21,17 @@ pub struct SessionIdentity {
 
 /// A session ends 12 h after sign-in, however active it has been.
 pub const ABSOLUTE_SESSION_SECONDS: i64 = 12 * HOUR;
+
+/// The session store pushes a session's 30-minute inactivity expiry forward only when the
+/// session is saved, and it is saved only when it changes; so activity is recorded in it at
+/// most this often, which keeps an active person signed in without a write per request.
+pub const SESSION_REFRESH_SECONDS: i64 = 5 * MINUTE;
+
+/// Whether a session last marked active at `last` should be marked again at `now`.
+#[must_use]
+pub fn session_needs_refresh(last: Option<Timestamp>, now: Timestamp) -> bool {
+    last.is_none_or(|t| t.seconds_until(now).abs() >= SESSION_REFRESH_SECONDS)
+}
 
 impl Pim {
     /// The principal behind a session, with the roles in effect now. Fails with
@@ -86,5 +97,30 @@ impl Pim {
         .await?;
         tx.commit().await?;
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn activity_is_recorded_at_most_every_five_minutes() {
+        let t = Timestamp::from_unix;
+        let cases = [
+            (None, 100, true),
+            (Some(100), 100, false),
+            (Some(100), 100 + SESSION_REFRESH_SECONDS - 1, false),
+            (Some(100), 100 + SESSION_REFRESH_SECONDS, true),
+            // A clock that went back (a test clock reset, a server moved) refreshes too.
+            (Some(100 + SESSION_REFRESH_SECONDS), 100, true),
+        ];
+        for (last, now, expected) in cases {
+            assert_eq!(
+                session_needs_refresh(last.map(t), t(now)),
+                expected,
+                "{last:?} → {now}"
+            );
+        }
     }
 }

@@ -88,3 +88,36 @@ fn session_cookie(jar: &reqwest::cookie::Jar, app: &crate::helpers::TestApp) -> 
     let url = reqwest::Url::parse(&app.base).unwrap();
     jar.cookies(&url).map(|v| v.to_str().unwrap().to_owned())
 }
+
+/// Whether answering `me` saved the session (and so moved its inactivity expiry forward).
+async fn me_saves_session(app: &crate::helpers::TestApp, client: &reqwest::Client) -> bool {
+    let response = client
+        .post(format!("{}/api/me", app.base))
+        .header("accept", "application/json")
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status().as_u16(), 200);
+    response.headers().get("set-cookie").is_some()
+}
+
+#[tokio::test]
+async fn an_active_session_is_kept_alive_at_most_every_five_minutes() {
+    let app = spawn_app().await;
+    let client = browser();
+    let mut key = SoftPasskey::new(true);
+    app.enroll(&client, &mut key, &app.bootstrap_link).await;
+    assert!(
+        me_saves_session(&app, &client).await,
+        "first use records activity"
+    );
+    assert!(
+        !me_saves_session(&app, &client).await,
+        "no write per request"
+    );
+    app.clock.advance(pim_service::SESSION_REFRESH_SECONDS);
+    assert!(
+        me_saves_session(&app, &client).await,
+        "five minutes later the inactivity expiry moves forward again"
+    );
+}
