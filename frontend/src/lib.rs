@@ -1,5 +1,8 @@
 //! The browser entry point: hydrate the server-rendered page. Nothing else lives here.
 #![forbid(unsafe_code)]
+// Leptos views are nested types; the release build of the largest pages needs more depth
+// than the default 128.
+#![recursion_limit = "256"]
 
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {

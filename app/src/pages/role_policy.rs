@@ -156,7 +156,7 @@ fn PolicyForm(
 /// Entra's matrix: for each event, who hears about it, with extra addresses and "critical
 /// only" per cell.
 #[component]
-fn NotificationMatrixFields(matrix: NotificationMatrix, can_edit: bool) -> impl IntoView {
+fn NotificationMatrixFields(matrix: NotificationMatrix, can_edit: bool) -> AnyView {
     view! {
         <fieldset disabled=!can_edit>
             <legend>"Notifications"</legend>
@@ -179,13 +179,16 @@ fn NotificationMatrixFields(matrix: NotificationMatrix, can_edit: bool) -> impl 
                                             <input name=name("extra") value=rule.extra.join(", ") placeholder="extra@example.com" aria-label=format!("{label}: extra recipients") />
                                             <label class="check"><input type="checkbox" name=name("critical") checked=rule.critical_only aria-label=format!("{label}: critical only") />" Critical only"</label>
                                         </td>
-                                    }
+                                    }.into_any()
                                 }).collect_view()}
                             </tr>
-                        }
+                        }.into_any()
                     }).collect_view()}
                 </tbody>
             </table>
         </fieldset>
     }
+    // The policy form is one large view; erasing this part's type keeps the release build's
+    // type depth within the compiler's limit.
+    .into_any()
 }
