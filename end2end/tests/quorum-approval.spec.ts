@@ -91,7 +91,7 @@ test('two of two named approvers approve with their passkeys and the requester\'
   await goto(blake, '/approvals');
   await blake.getByLabel('Select').check();
   await blake.getByRole('button', { name: 'Approve selected (1)' }).click();
-  await expect(blake.getByText('Nothing waits for your decision.')).toBeVisible();
+  await expect(blake.getByText('No activation requests wait for your decision.')).toBeVisible();
   await goto(blake, '/approvals?tab=history');
   await expect(blake.getByRole('cell', { name: 'Active' })).toBeVisible();
 

@@ -161,7 +161,7 @@ fn CancelChange(id: String) -> impl IntoView {
 fn PendingList(items: Vec<ApprovalItem>, now: Timestamp) -> impl IntoView {
     if items.is_empty() {
         return view! {
-            <p class="empty">"Nothing waits for your decision. Requests for roles you approve appear here, newest first."</p>
+            <p class="empty">"No activation requests wait for your decision. Requests for roles you approve appear here, newest first."</p>
         }
         .into_any();
     }
