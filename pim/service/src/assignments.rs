@@ -18,6 +18,7 @@ use pim_store::roles::RoleRecord;
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 
+use crate::approvals::DEFAULT_APPROVER_ROLES;
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
 use crate::two_person::{EditOutcome, Proposal, Review, SecondAdmin};
@@ -115,7 +116,11 @@ impl Pim {
                 .await?
                 .0;
         }
-        let affects_editor = planned.user == admin.user_id;
+        // Granting an administrator role counts as self-affecting: otherwise an administrator
+        // could make a person they control an administrator and approve their own changes
+        // as that person.
+        let affects_editor =
+            planned.user == admin.user_id || DEFAULT_APPROVER_ROLES.contains(&planned.role.info.id);
         let outcome = match self
             .review_needed(&mut tx, admin.user_id, affects_editor)
             .await?

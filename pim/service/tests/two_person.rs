@@ -169,13 +169,17 @@ impl World {
 }
 
 async fn ada_holds(w: &World, role: RoleId) -> bool {
+    holds(w, "admin@localhost", role).await
+}
+
+async fn holds(w: &World, email: &str, role: RoleId) -> bool {
     w.f.pim
         .store()
         .list_assignments(&Default::default(), w.f.pim.now(), 500, 0)
         .await
         .unwrap()
         .iter()
-        .any(|a| a.user_id == w.ada.who.user_id && a.role_id == role)
+        .any(|a| a.user_email == email && a.role_id == role)
 }
 
 #[tokio::test]
@@ -483,4 +487,24 @@ async fn the_other_administrators_are_asked_and_the_proposer_hears_the_decision(
             ),
         ]
     );
+}
+
+#[tokio::test]
+async fn granting_an_administrator_role_to_someone_else_also_waits_for_a_second_administrator() {
+    let mut w = world().await;
+    signed_in_user(&w.f, &w.ada.who, "Sam Sockpuppet", "sam@example.com").await;
+    let form = assign_form("sam@example.com", PRA, AssignmentKind::Active, &w.f);
+    let id = change_id(
+        submit_assign(&w.f, &w.ada.who, &mut w.ada.key, &form)
+            .await
+            .unwrap(),
+    );
+    assert!(
+        !holds(&w, "sam@example.com", PRA).await,
+        "a person Ada controls cannot become her second administrator"
+    );
+    decide(&w.f, &mut w.carol, &id, &verdict(Verdict::Approve, ""))
+        .await
+        .unwrap();
+    assert!(holds(&w, "sam@example.com", PRA).await);
 }
