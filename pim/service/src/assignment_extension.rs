@@ -99,7 +99,7 @@ impl Pim {
                     .await?;
                 EditOutcome::Applied(())
             }
-            Review::Propose => {
+            Review::Propose { others } => {
                 let (assignment, _, plan) = &planned;
                 let until = plan
                     .ends_at
@@ -118,7 +118,8 @@ impl Pim {
                     ends_at,
                     justification: justification.to_owned(),
                 };
-                self.propose(&mut tx, who, &proposal, summary).await?
+                self.propose(&mut tx, who, others, &proposal, summary)
+                    .await?
             }
         };
         tx.commit().await?;

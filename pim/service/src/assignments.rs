@@ -129,7 +129,7 @@ impl Pim {
                 self.apply_assign(&mut tx, admin.user_id, form, planned, &second)
                     .await?,
             ),
-            Review::Propose => {
+            Review::Propose { others } => {
                 let summary = vec![
                     format!(
                         "Assign {} to {} as {}",
@@ -148,7 +148,8 @@ impl Pim {
                     format!("Justification: {}", planned.plan.justification),
                 ];
                 let proposal = Proposal::Assign { form: form.clone() };
-                self.propose(&mut tx, who, &proposal, summary).await?
+                self.propose(&mut tx, who, others, &proposal, summary)
+                    .await?
             }
         };
         tx.commit().await?;

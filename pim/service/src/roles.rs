@@ -130,13 +130,14 @@ impl Pim {
                     .await?;
                 EditOutcome::Applied(())
             }
-            Review::Propose => {
+            Review::Propose { others } => {
                 let summary = policy_summary(&mut tx, &before, policy).await?;
                 let proposal = Proposal::PolicyEdit {
                     role,
                     policy: Box::new(policy.clone()),
                 };
-                self.propose(&mut tx, who, &proposal, summary).await?
+                self.propose(&mut tx, who, others, &proposal, summary)
+                    .await?
             }
         };
         tx.commit().await?;

@@ -91,7 +91,10 @@ impl SecondAdmin {
 /// Whether an edit applies now or waits.
 pub(crate) enum Review {
     Apply(SecondAdmin),
-    Propose,
+    /// Propose it to these other administrators.
+    Propose {
+        others: Vec<UserId>,
+    },
 }
 
 impl DecisionForm {
@@ -115,21 +118,25 @@ impl Pim {
         if !affects_editor {
             return Ok(Review::Apply(SecondAdmin::NotRequired));
         }
-        let admins = tx
+        let others: Vec<UserId> = tx
             .approvers(&[], DEFAULT_APPROVER_ROLES, self.now())
-            .await?;
-        Ok(if admins.iter().any(|a| *a != editor) {
-            Review::Propose
-        } else {
+            .await?
+            .into_iter()
+            .filter(|a| *a != editor)
+            .collect();
+        Ok(if others.is_empty() {
             Review::Apply(SecondAdmin::WaivedNoOtherAdministrator)
+        } else {
+            Review::Propose { others }
         })
     }
 
-    /// Stores `proposal` for a second administrator, audits it and tells the others.
+    /// Stores `proposal` for a second administrator, audits it and tells `others`.
     pub(crate) async fn propose<T>(
         &self,
         tx: &mut Tx,
         proposer: &Principal,
+        others: Vec<UserId>,
         proposal: &Proposal,
         summary: Vec<String>,
     ) -> Result<EditOutcome<T>, ServiceError> {
@@ -150,12 +157,6 @@ impl Pim {
         let event = AuditEvent::success(AuditAction::ChangeProposed, Some(proposer.user_id))
             .with_details(json!({ "change_id": id, "summary": summary, "proposal": proposal }));
         tx.append_audit(&event, now).await?;
-        let others = tx
-            .approvers(&[], DEFAULT_APPROVER_ROLES, now)
-            .await?
-            .into_iter()
-            .filter(|a| *a != proposer.user_id)
-            .collect();
         let notice = self.change_notice(
             NoticeKind::ChangeAwaitsApproval,
             &id,

@@ -9,7 +9,7 @@ use common::*;
 
 use pim_core::activation::{ActivationForm, ActivationState};
 use pim_core::approval::{DecisionDenial, DecisionOutcome, Verdict};
-use pim_core::notify::{ChannelConfig, Notice, NoticeKind, SmtpSecurity};
+use pim_core::notify::{ChannelConfig, Notice, NoticeKind};
 use pim_core::principal::Principal;
 use pim_core::time::{DAY, HOUR};
 use pim_core::{ActivationId, RoleId};
@@ -488,38 +488,15 @@ async fn racing_approvals_and_denials_settle_a_request_exactly_once() {
 
 /// Sets up an SMTP relay and a Slack channel (nothing listens; only the outbox is checked).
 async fn channels(w: &World) {
-    let relay = ChannelConfig::Email {
-        host: "127.0.0.1".into(),
-        port: 2525,
-        security: SmtpSecurity::Plain,
-        username: String::new(),
-        password: String::new(),
-        from: "stint@example.org".into(),
-    };
     let slack = ChannelConfig::Slack {
         url: "http://127.0.0.1:9/slack".into(),
     };
     let admin = &w.admin.who;
-    w.f.pim.create_channel(admin, "Mail", relay).await.unwrap();
+    w.f.pim
+        .create_channel(admin, "Mail", local_relay())
+        .await
+        .unwrap();
     w.f.pim.create_channel(admin, "Slack", slack).await.unwrap();
-}
-
-/// The outbox's pending messages as (recipient, event kind).
-async fn outbox(w: &World) -> Vec<(String, String)> {
-    let mut items: Vec<_> =
-        w.f.pim
-            .store()
-            .notifications_in("pending", 100)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|n| {
-                let notice: Notice = serde_json::from_str(&n.notice_json).unwrap();
-                (n.recipient, notice.kind.code().to_owned())
-            })
-            .collect();
-    items.sort();
-    items
 }
 
 #[tokio::test]
@@ -538,7 +515,7 @@ async fn approvers_are_asked_by_email_and_the_channels_hear_of_the_request() {
             "approval_needed".to_owned(),
         ),
     ];
-    assert_eq!(outbox(&w).await, expected);
+    assert_eq!(outbox(&w.f.pim).await, expected);
 }
 
 #[tokio::test]
@@ -616,7 +593,7 @@ async fn an_approved_activation_reaches_administrators_the_requester_and_extra_r
     decide(&w.f, &mut w.approvers[0], id, &approve())
         .await
         .unwrap();
-    let activated: Vec<String> = outbox(&w)
+    let activated: Vec<String> = outbox(&w.f.pim)
         .await
         .into_iter()
         .filter(|(_, kind)| kind == "activated")
@@ -644,7 +621,7 @@ async fn a_cell_turned_off_or_critical_only_keeps_its_default_recipients_out() {
     channels(&w).await;
     let id = w.request().await;
     assert_eq!(
-        outbox(&w).await,
+        outbox(&w.f.pim).await,
         vec![(
             "on-call@example.com".to_owned(),
             "approval_needed".to_owned()
@@ -655,7 +632,10 @@ async fn a_cell_turned_off_or_critical_only_keeps_its_default_recipients_out() {
         .await
         .unwrap();
     assert!(
-        !outbox(&w).await.iter().any(|(_, kind)| kind == "activated"),
+        !outbox(&w.f.pim)
+            .await
+            .iter()
+            .any(|(_, kind)| kind == "activated"),
         "administrators off, and the requester's cell keeps only messages that ask for action"
     );
 }
@@ -674,7 +654,7 @@ async fn making_someone_eligible_tells_them_the_administrators_and_the_approvers
         10,
     )
     .await;
-    let mut told: Vec<(String, String)> = outbox(&w).await;
+    let mut told: Vec<(String, String)> = outbox(&w.f.pim).await;
     told.retain(|(_, kind)| kind == "assigned_eligible");
     let to: Vec<&str> = told.iter().map(|(to, _)| to.as_str()).collect();
     assert_eq!(

@@ -445,38 +445,17 @@ async fn the_proposer_withdraws_their_change_and_nobody_else_can() {
 
 #[tokio::test]
 async fn the_other_administrators_are_asked_and_the_proposer_hears_the_decision() {
-    use pim_core::notify::{ChannelConfig, Notice, SmtpSecurity};
     let mut w = world().await;
-    let relay = ChannelConfig::Email {
-        host: "127.0.0.1".into(),
-        port: 2525,
-        security: SmtpSecurity::Plain,
-        username: String::new(),
-        password: String::new(),
-        from: "stint@example.org".into(),
-    };
     w.f.pim
-        .create_channel(&w.ada.who, "Mail", relay)
+        .create_channel(&w.ada.who, "Mail", local_relay())
         .await
         .unwrap();
     let id = w.ada_assigns_herself().await;
     decide(&w.f, &mut w.carol, &id, &verdict(Verdict::Approve, "Fine"))
         .await
         .unwrap();
-    let mut told: Vec<(String, String)> =
-        w.f.pim
-            .store()
-            .notifications_in("pending", 100)
-            .await
-            .unwrap()
-            .into_iter()
-            .map(|n| {
-                let notice: Notice = serde_json::from_str(&n.notice_json).unwrap();
-                (n.recipient, notice.kind.code().to_owned())
-            })
-            .filter(|(_, kind)| kind.starts_with("change_"))
-            .collect();
-    told.sort();
+    let mut told = outbox(&w.f.pim).await;
+    told.retain(|(_, kind)| kind.starts_with("change_"));
     assert_eq!(
         told,
         [

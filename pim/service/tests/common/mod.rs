@@ -216,3 +216,32 @@ pub async fn activate_as(
         .finish_activation("req", IP, who, role, start.request_id, form, step_up)
         .await
 }
+
+/// An SMTP relay channel on a local port (nothing listens; tests read the outbox).
+pub fn local_relay() -> pim_core::notify::ChannelConfig {
+    pim_core::notify::ChannelConfig::Email {
+        host: "127.0.0.1".into(),
+        port: 2525,
+        security: pim_core::notify::SmtpSecurity::Plain,
+        username: String::new(),
+        password: String::new(),
+        from: "stint@example.org".into(),
+    }
+}
+
+/// The outbox's pending messages as (recipient, event kind), sorted.
+pub async fn outbox(pim: &Pim) -> Vec<(String, String)> {
+    let mut items: Vec<_> = pim
+        .store()
+        .notifications_in("pending", 100)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|n| {
+            let notice: pim_core::notify::Notice = serde_json::from_str(&n.notice_json).unwrap();
+            (n.recipient, notice.kind.code().to_owned())
+        })
+        .collect();
+    items.sort();
+    items
+}
