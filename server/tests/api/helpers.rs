@@ -1,4 +1,5 @@
 use std::sync::Arc;
+use std::time::Duration;
 
 use pim_core::Timestamp;
 use pim_service::{BootstrapOutcome, FixedClock};
@@ -13,10 +14,34 @@ pub struct TestApp {
     pub base: String,
     pub bootstrap_link: String,
     pub clock: Arc<FixedClock>,
+    _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
-/// Starts Stint on a free port with a fresh database and a fixed clock.
+/// How long a test waits for any one answer: a server that stops answering fails its test
+/// with a message instead of holding up the whole run.
+const ANSWER_WITHIN: Duration = Duration::from_secs(30);
+
+/// One Stint at a time in this process. Two applications rendering pages at once in one test
+/// process sometimes leave a page unfinished forever (Leptos keeps its reactive state per
+/// process); production runs one application per process, and concurrent requests to it are fine.
+static ONE_APP_AT_A_TIME: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+
+/// Starts Stint on a free port with a fresh database and a fixed clock; it runs until the
+/// test ends, and the next test's application waits for that.
 pub async fn spawn_app() -> TestApp {
+    let turn = ONE_APP_AT_A_TIME.lock().await;
+    start_app(turn).await
+}
+
+/// A plain client (no cookies, no origin) that gives up after [`ANSWER_WITHIN`].
+pub fn plain_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(ANSWER_WITHIN)
+        .build()
+        .unwrap()
+}
+
+async fn start_app(turn: tokio::sync::MutexGuard<'static, ()>) -> TestApp {
     let db = pim_store::testing::fresh_db().await.unwrap();
     let data_dir =
         std::env::temp_dir().join(format!("stint-api-{}", uuid::Uuid::new_v4().simple()));
@@ -52,6 +77,7 @@ pub async fn spawn_app() -> TestApp {
         base,
         bootstrap_link,
         clock,
+        _turn: turn,
     }
 }
 
@@ -69,6 +95,7 @@ pub fn browser_with_jar() -> (reqwest::Client, Arc<reqwest::cookie::Jar>) {
         .cookie_provider(jar.clone())
         .default_headers(headers)
         .redirect(reqwest::redirect::Policy::none())
+        .timeout(ANSWER_WITHIN)
         .build()
         .unwrap();
     (client, jar)

@@ -1,9 +1,9 @@
-use crate::helpers::spawn_app;
+use crate::helpers::{plain_client, spawn_app};
 
 #[tokio::test]
 async fn a_cross_site_post_to_a_server_function_is_refused() {
     let app = spawn_app().await;
-    let response = reqwest::Client::new()
+    let response = plain_client()
         .post(format!("{}/api/auth/sign_in/start", app.base))
         .header("origin", "http://evil.example")
         .form(&[("email", "admin@localhost")])
@@ -16,7 +16,7 @@ async fn a_cross_site_post_to_a_server_function_is_refused() {
 #[tokio::test]
 async fn a_post_without_origin_or_fetch_metadata_is_refused() {
     let app = spawn_app().await;
-    let response = reqwest::Client::new()
+    let response = plain_client()
         .post(format!("{}/api/auth/sign_in/start", app.base))
         .form(&[("email", "admin@localhost")])
         .send()
@@ -28,7 +28,11 @@ async fn a_post_without_origin_or_fetch_metadata_is_refused() {
 #[tokio::test]
 async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers() {
     let app = spawn_app().await;
-    let response = reqwest::get(format!("{}/signin", app.base)).await.unwrap();
+    let response = plain_client()
+        .get(format!("{}/signin", app.base))
+        .send()
+        .await
+        .unwrap();
     let headers = response.headers().clone();
     let csp = headers["content-security-policy"]
         .to_str()
@@ -55,7 +59,9 @@ async fn pages_carry_a_nonce_based_content_security_policy_and_hardening_headers
 #[tokio::test]
 async fn an_unknown_page_answers_404() {
     let app = spawn_app().await;
-    let response = reqwest::get(format!("{}/does/not/exist", app.base))
+    let response = plain_client()
+        .get(format!("{}/does/not/exist", app.base))
+        .send()
         .await
         .unwrap();
     assert_eq!(response.status(), 404);
