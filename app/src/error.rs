@@ -83,7 +83,8 @@ impl From<pim_service::ServiceError> for AppError {
             | S::Activation(_)
             | S::Policy(_)
             | S::QuorumUnreachable(_)
-            | S::InvalidAssignment(_) => ErrorKind::BadRequest,
+            | S::InvalidAssignment(_)
+            | S::InvalidReview(_) => ErrorKind::BadRequest,
             S::AuthenticationFailed | S::Unauthenticated => ErrorKind::Unauthenticated,
             S::Forbidden => ErrorKind::Forbidden,
             S::NotFound => ErrorKind::NotFound,

@@ -54,6 +54,12 @@ pub enum AuditAction {
     ChangeRejected,
     ChangeCancelled,
     ChangeExpired,
+    ReviewCreated,
+    ReviewStarted,
+    ReviewDecided,
+    ReviewCompleted,
+    ReviewApplied,
+    ReviewRemovedAssignment,
 }
 
 impl AuditAction {
@@ -103,6 +109,12 @@ impl AuditAction {
             Self::ChangeRejected => "change.rejected",
             Self::ChangeCancelled => "change.cancelled",
             Self::ChangeExpired => "change.expired",
+            Self::ReviewCreated => "review.created",
+            Self::ReviewStarted => "review.started",
+            Self::ReviewDecided => "review.decided",
+            Self::ReviewCompleted => "review.completed",
+            Self::ReviewApplied => "review.applied",
+            Self::ReviewRemovedAssignment => "review.assignment_removed",
         }
     }
 }

@@ -18,6 +18,7 @@ pub mod notify;
 pub mod notify_rules;
 pub mod policy;
 pub mod principal;
+pub mod review;
 pub mod role;
 pub mod text;
 pub mod time;

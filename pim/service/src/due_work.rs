@@ -33,6 +33,8 @@ pub struct DueWorkReport {
     pub changes_lapsed: usize,
     /// Reminders newly queued (each goes out once, however often it falls due).
     pub reminders: usize,
+    /// Access review steps taken (an instance started, completed or applied).
+    pub review_steps: usize,
 }
 
 /// The result of settling one activation.
@@ -109,6 +111,7 @@ impl Pim {
             }
         }
         report.reminders = self.queue_reminders(now).await?;
+        report.review_steps = self.advance_reviews().await?;
         self.wake_delivery();
         Ok(report)
     }

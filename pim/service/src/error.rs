@@ -44,6 +44,9 @@ pub enum ServiceError {
     /// An administrator's assignment that breaks the role's assignment rules.
     #[error("{0}")]
     InvalidAssignment(String),
+    /// Access review settings that cannot work.
+    #[error(transparent)]
+    InvalidReview(#[from] pim_core::review::ReviewDenial),
     #[error("too many attempts; wait a minute and try again")]
     RateLimited,
     #[error(transparent)]

@@ -19,6 +19,7 @@ pub mod enrollment;
 mod error;
 pub mod notifications;
 mod passkeys;
+pub mod reviews;
 pub mod roles;
 pub mod rows;
 mod seal;
