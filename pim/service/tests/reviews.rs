@@ -39,17 +39,7 @@ async fn person(
     email: &str,
     manager: &str,
 ) -> Principal {
-    let user_admin = f.pim.require_user_admin(admin).unwrap();
-    let form = pim_service::UserForm {
-        display_name: name.into(),
-        email: email.into(),
-        manager_email: manager.into(),
-    };
-    let (_, link) = f.pim.create_user(&user_admin, &form).await.unwrap();
-    let mut key = authenticator();
-    enroll(&f.pim, &mut key, &link).await;
-    let identity = sign_in(&f.pim, &mut key, email).await.unwrap();
-    f.pim.principal(&identity).await.unwrap()
+    signed_in_report(f, admin, name, email, manager).await.0
 }
 
 async fn world() -> World {

@@ -102,11 +102,22 @@ pub async fn signed_in_user(
     name: &str,
     email: &str,
 ) -> (pim_core::principal::Principal, SoftPasskey) {
+    signed_in_report(f, admin, name, email, "").await
+}
+
+/// As [`signed_in_user`], managed by the person with `manager_email` (empty for nobody).
+pub async fn signed_in_report(
+    f: &Fixture,
+    admin: &pim_core::principal::Principal,
+    name: &str,
+    email: &str,
+    manager_email: &str,
+) -> (pim_core::principal::Principal, SoftPasskey) {
     let user_admin = f.pim.require_user_admin(admin).unwrap();
     let form = pim_service::UserForm {
         display_name: name.into(),
         email: email.into(),
-        manager_email: String::new(),
+        manager_email: manager_email.into(),
     };
     let (_, link) = f.pim.create_user(&user_admin, &form).await.unwrap();
     let mut key = authenticator();
