@@ -27,6 +27,7 @@ use crate::pages::{
     my_roles::MyRolesPage,
     not_found::NotFoundPage,
     notifications::NotificationsPage,
+    reviews::ReviewsPage,
     role_policy::RolePolicyPage,
     roles::RolesPage,
     sign_in::SignInPage,
@@ -79,6 +80,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/requests") view=MyRequestsPage />
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/approvals/:id") view=ApprovalDetailPage />
+                    <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/settings/roles") view=RolesPage />
                     <Route path=path!("/settings/roles/:id") view=RolePolicyPage />
                     <Route path=path!("/settings/assignments") view=AssignmentsPage />

@@ -32,6 +32,7 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
                     " "<span class="count" aria-label=format!("{} waiting", me.pending_approvals)>{me.pending_approvals}</span>
                 </Show>
             </A>
+            <A href="/reviews">"Reviews"</A>
             <A href="/account">"My account"</A>
             <Show when=move || me.can_manage_roles>
                 <A href="/settings/roles">"Roles"</A>

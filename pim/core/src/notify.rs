@@ -37,6 +37,12 @@ pub enum NoticeKind {
     AssignedEligible,
     /// Someone was assigned a role active.
     AssignedActive,
+    /// An access review opened with items for the recipient (`role` holds the review's name).
+    ReviewStarted,
+    /// The recipient still has items open in a review that ends soon.
+    ReviewReminder,
+    /// A review's instance completed: the report for its creator and report recipients.
+    ReviewCompleted,
     /// "Send test" in Settings → Notifications.
     Test,
 }
@@ -51,6 +57,8 @@ impl NoticeKind {
                 | Self::ChangeAwaitsApproval
                 | Self::ActivationEndingSoon
                 | Self::EligibilityEndingSoon
+                | Self::ReviewStarted
+                | Self::ReviewReminder
         )
     }
 
@@ -68,6 +76,9 @@ impl NoticeKind {
             Self::ChangeRejected => "change_rejected",
             Self::AssignedEligible => "assigned_eligible",
             Self::AssignedActive => "assigned_active",
+            Self::ReviewStarted => "review_started",
+            Self::ReviewReminder => "review_reminder",
+            Self::ReviewCompleted => "review_completed",
             Self::Test => "test",
         }
     }
@@ -115,6 +126,9 @@ impl Notice {
             }
             NoticeKind::AssignedEligible => format!("{person} is now eligible for {role}"),
             NoticeKind::AssignedActive => format!("{role} was assigned active to {person}"),
+            NoticeKind::ReviewStarted => format!("Access review to do: {role}"),
+            NoticeKind::ReviewReminder => format!("Access review ends soon: {role}"),
+            NoticeKind::ReviewCompleted => format!("Access review completed: {role}"),
             NoticeKind::Test => "Stint test message".to_owned(),
         }
     }
@@ -129,6 +143,9 @@ impl Notice {
                 | NoticeKind::ChangeAwaitsApproval
                 | NoticeKind::ChangeApplied
                 | NoticeKind::ChangeRejected
+                | NoticeKind::ReviewStarted
+                | NoticeKind::ReviewReminder
+                | NoticeKind::ReviewCompleted
         ) {
             lines.push(format!("Role: {} (tier {})", self.role, self.tier));
             lines.push(format!("Person: {}", self.person));

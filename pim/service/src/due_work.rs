@@ -112,6 +112,7 @@ impl Pim {
         }
         report.reminders = self.queue_reminders(now).await?;
         report.review_steps = self.advance_reviews().await?;
+        report.reminders += self.queue_review_reminders(now).await?;
         self.wake_delivery();
         Ok(report)
     }

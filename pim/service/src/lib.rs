@@ -19,6 +19,7 @@ pub mod passkeys;
 mod principal;
 mod registration;
 mod reminders;
+mod review_notices;
 mod reviews;
 mod roles;
 mod sign_in;

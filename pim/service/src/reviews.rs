@@ -7,8 +7,8 @@ use pim_core::assignment::AssignmentKind;
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::{Principal, RoleAdmin};
 use pim_core::review::{
-    ItemDecision, Outcome, ReviewSettings, ReviewStep, ScopeKinds, Subject, next_step, recommend,
-    reviewers_for, settle,
+    ItemDecision, Outcome, Recommendation, ReviewSettings, ReviewStep, ScopeKinds, Subject,
+    next_step, recommend, reviewers_for, settle,
 };
 use pim_core::role::{BuiltinRole, Tier};
 use pim_core::text::parse_multi_line;
@@ -17,9 +17,12 @@ use pim_store::assignments::AssignmentFilter;
 use pim_store::reviews::{NewItem, StoredItem, StoredReview};
 use serde_json::json;
 
+use crate::review_notices::Tally;
 use crate::{Pim, ServiceError};
 
 const MAX_ITEMS: i64 = 10_000;
+const ACCEPTED_KEEP: &str = "Accepted the recommendation: in use recently.";
+const ACCEPTED_REMOVE: &str = "Accepted the recommendation: not used in the last 30 days.";
 
 impl Pim {
     /// Creates a review; its first instance starts when due work reaches `starts_at`.
@@ -132,6 +135,8 @@ impl Pim {
             })
             .await?;
         }
+        self.notify_reviewers(&mut tx, review, &instance_id, ends_at, "started", now)
+            .await?;
         let event = AuditEvent::success(AuditAction::ReviewStarted, None).with_details(json!({
             "review_id": review.id,
             "instance_id": instance_id,
@@ -221,7 +226,11 @@ impl Pim {
         if !tx.complete_instance(instance_id, now).await? {
             return Ok(false);
         }
-        let (mut keep, mut remove, mut answered) = (0, 0, 0);
+        let mut tally = Tally {
+            keep: 0,
+            remove: 0,
+            answered: 0,
+        };
         for item in tx.review_items(instance_id).await? {
             let (outcome, by_reviewer) = settle(
                 item.decision,
@@ -230,18 +239,20 @@ impl Pim {
             );
             tx.settle_item(&item.id, outcome, by_reviewer).await?;
             match outcome {
-                Outcome::Keep => keep += 1,
-                Outcome::Remove => remove += 1,
+                Outcome::Keep => tally.keep += 1,
+                Outcome::Remove => tally.remove += 1,
             }
-            answered += usize::from(item.decision.is_some());
+            tally.answered += usize::from(item.decision.is_some());
         }
+        self.notify_review_completed(&mut tx, review, instance_id, &tally, now)
+            .await?;
         let event = AuditEvent::success(AuditAction::ReviewCompleted, by).with_details(json!({
             "review_id": review.id,
             "instance_id": instance_id,
             "stopped_early": by.is_some(),
-            "keep": keep,
-            "remove": remove,
-            "answered": answered,
+            "keep": tally.keep,
+            "remove": tally.remove,
+            "answered": tally.answered,
         }));
         tx.append_audit(&event, now).await?;
         tx.commit().await?;
@@ -366,6 +377,32 @@ impl Pim {
     /// The caller's open items, the reviewer inbox.
     pub async fn my_review_items(&self, who: &Principal) -> Result<Vec<StoredItem>, ServiceError> {
         Ok(self.store().open_review_items_for(who.user_id).await?)
+    }
+
+    /// "Accept recommendations": answers each of the caller's open items as recommended;
+    /// returns how many were answered.
+    pub async fn accept_review_recommendations(
+        &self,
+        who: &Principal,
+    ) -> Result<usize, ServiceError> {
+        let mut answered = 0;
+        for item in self.my_review_items(who).await? {
+            let (decision, reason) = match item.recommendation {
+                Recommendation::Approve => (ItemDecision::Approve, ACCEPTED_KEEP),
+                Recommendation::Deny => (ItemDecision::Deny, ACCEPTED_REMOVE),
+            };
+            match self
+                .decide_review_item(who, &item.id, decision, reason)
+                .await
+            {
+                Ok(()) => answered += 1,
+                // Decided meanwhile, or a reason this review asks for that a bulk answer
+                // cannot give: the item stays open for a one-by-one answer.
+                Err(ServiceError::Conflict(_) | ServiceError::InvalidInput(_)) => {}
+                Err(other) => return Err(other),
+            }
+        }
+        Ok(answered)
     }
 
     /// Records the caller's answer on an item they review, while its instance runs.

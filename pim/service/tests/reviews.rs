@@ -365,3 +365,89 @@ async fn settings_that_cannot_work_are_refused_and_nothing_is_stored() {
     );
     assert!(w.f.pim.store().reviews().await.unwrap().is_empty());
 }
+
+async fn reminders_to_mia(w: &World) -> usize {
+    let sent = outbox(&w.f.pim).await;
+    sent.iter()
+        .filter(|(to, kind)| to == "mia@example.com" && kind == "review_reminder")
+        .count()
+}
+
+#[tokio::test]
+async fn reviewers_hear_when_a_review_starts_and_before_it_ends_and_the_creator_gets_the_report() {
+    let w = world().await;
+    w.f.pim
+        .create_channel(&w.ada, "Mail", local_relay())
+        .await
+        .unwrap();
+    let mut settings = w.settings(ReviewerRule::Manager {
+        fallback: w.ada.user_id,
+    });
+    settings.report_recipients = vec!["Audit@Example.org".into()];
+    w.create(settings).await.unwrap();
+    let count = |items: &[(String, String)], to: &str, kind: &str| {
+        items.iter().filter(|(r, k)| r == to && k == kind).count()
+    };
+    w.advance_days(1);
+    w.due_work().await;
+    let sent = outbox(&w.f.pim).await;
+    assert_eq!(
+        count(&sent, "mia@example.com", "review_started"),
+        1,
+        "{sent:?}"
+    );
+    assert_eq!(
+        sent.len(),
+        1,
+        "only the reviewer hears of the start: {sent:?}"
+    );
+    // 48 hours before the end, and again 12 hours before; each once however often due work runs.
+    w.advance_days(12);
+    w.due_work().await;
+    w.due_work().await;
+    assert_eq!(reminders_to_mia(&w).await, 1);
+    w.f.clock.advance(37 * 3600);
+    w.due_work().await;
+    w.due_work().await;
+    assert_eq!(reminders_to_mia(&w).await, 2);
+    w.advance_days(1);
+    w.due_work().await;
+    let sent = outbox(&w.f.pim).await;
+    assert_eq!(
+        count(&sent, "admin@localhost", "review_completed"),
+        1,
+        "{sent:?}"
+    );
+    assert_eq!(
+        count(&sent, "audit@example.org", "review_completed"),
+        1,
+        "{sent:?}"
+    );
+}
+
+#[tokio::test]
+async fn accepting_recommendations_answers_every_open_item_as_the_evidence_suggests() {
+    let w = world().await;
+    let mut settings = w.settings(ReviewerRule::Manager {
+        fallback: w.ada.user_id,
+    });
+    settings.starts_at = w.f.pim.now().plus_seconds(40 * DAY);
+    let review = w.create(settings).await.unwrap();
+    // Forty days without an activation: both eligibilities look unused.
+    w.advance_days(40);
+    w.due_work().await;
+    let answered = w.f.pim.accept_review_recommendations(&w.mia).await.unwrap();
+    assert_eq!(answered, 2);
+    assert!(w.f.pim.my_review_items(&w.mia).await.unwrap().is_empty());
+    for item in w.items(&review).await {
+        assert_eq!(
+            item.decision,
+            Some(ItemDecision::Deny),
+            "{}",
+            item.user_name
+        );
+        assert!(item.reason.contains("not used"), "{}", item.reason);
+    }
+    let again = w.f.pim.accept_review_recommendations(&w.mia).await.unwrap();
+    assert_eq!(again, 0, "nothing is answered twice");
+}

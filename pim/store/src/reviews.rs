@@ -481,3 +481,26 @@ impl Tx {
             .transpose()
     }
 }
+
+impl Tx {
+    /// Each reviewer of an instance with the number of items they have not answered.
+    pub async fn open_items_by_reviewer(
+        &mut self,
+        instance_id: &str,
+    ) -> Result<Vec<(UserId, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = on_tx!(self, |conn| {
+            sqlx::query_as(
+                "SELECT rv.user_id, CAST(COUNT(*) AS BIGINT) FROM review_item_reviewers rv \
+                 JOIN review_items it ON it.id = rv.item_id \
+                 WHERE it.instance_id = $1 AND it.decision IS NULL \
+                 GROUP BY rv.user_id ORDER BY rv.user_id",
+            )
+            .bind(instance_id)
+            .fetch_all(conn)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(id, n)| Ok((UserId::parse(&id).map_err(corrupt)?, n)))
+            .collect()
+    }
+}

@@ -4,4 +4,5 @@
 mod activation;
 mod helpers;
 mod passkey_flows;
+mod reviews;
 mod security;
