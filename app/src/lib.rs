@@ -27,6 +27,7 @@ use crate::pages::{
     my_roles::MyRolesPage,
     not_found::NotFoundPage,
     notifications::NotificationsPage,
+    review_settings::ReviewSettingsPage,
     reviews::ReviewsPage,
     role_policy::RolePolicyPage,
     roles::RolesPage,
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/roles/:id") view=RolePolicyPage />
                     <Route path=path!("/settings/assignments") view=AssignmentsPage />
                     <Route path=path!("/settings/assignments/:id/extend") view=ExtendAssignmentPage />
+                    <Route path=path!("/settings/reviews") view=ReviewSettingsPage />
                     <Route path=path!("/settings/users") view=UsersPage />
                     <Route path=path!("/settings/notifications") view=NotificationsPage />
                     <Route path=path!("/settings/users/:id") view=UserEditPage />

@@ -12,6 +12,7 @@ pub mod my_roles;
 pub mod notifications;
 #[cfg(feature = "ssr")]
 mod policy_form;
+pub mod review_admin;
 pub mod reviews;
 pub mod roles;
 pub mod users;

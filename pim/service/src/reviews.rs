@@ -374,6 +374,22 @@ impl Pim {
             .ok_or(ServiceError::NotFound)
     }
 
+    /// Every review with its latest instance's items, for Settings → Access reviews.
+    pub async fn list_reviews(
+        &self,
+        _admin: &RoleAdmin,
+    ) -> Result<Vec<(StoredReview, Vec<StoredItem>)>, ServiceError> {
+        let mut out = Vec::new();
+        for review in self.store().reviews().await? {
+            let items = match &review.latest {
+                Some((instance, _)) => self.store().review_items(instance).await?,
+                None => Vec::new(),
+            };
+            out.push((review, items));
+        }
+        Ok(out)
+    }
+
     /// The caller's open items, the reviewer inbox.
     pub async fn my_review_items(&self, who: &Principal) -> Result<Vec<StoredItem>, ServiceError> {
         Ok(self.store().open_review_items_for(who.user_id).await?)

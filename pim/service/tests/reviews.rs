@@ -451,3 +451,65 @@ async fn accepting_recommendations_answers_every_open_item_as_the_evidence_sugge
     let again = w.f.pim.accept_review_recommendations(&w.mia).await.unwrap();
     assert_eq!(again, 0, "nothing is answered twice");
 }
+
+#[tokio::test]
+async fn the_review_form_finds_people_by_e_mail_and_names_the_field_it_refuses() {
+    let w = world().await;
+    let admin = w.f.pim.require_role_admin(&w.ada).unwrap();
+    let form = pim_service::review_form::ReviewForm {
+        name: "Root holders".into(),
+        roles: vec![w.role.to_string()],
+        kinds: "eligible".into(),
+        reviewers: "named".into(),
+        reviewer_emails: "MIA@example.com\n".into(),
+        duration_days: "14".into(),
+        recurrence: "quarterly".into(),
+        end: "never".into(),
+        auto_apply: true,
+        ..Default::default()
+    };
+    let refusal = |form: pim_service::review_form::ReviewForm| {
+        let pim = w.f.pim.clone();
+        async move {
+            match pim.create_review_from_form(&admin, &form).await {
+                Err(ServiceError::InvalidInput(e)) => e.to_string(),
+                other => panic!("expected a refusal, got {other:?}"),
+            }
+        }
+    };
+    let unknown = pim_service::review_form::ReviewForm {
+        reviewer_emails: "nobody@example.com".into(),
+        ..form.clone()
+    };
+    assert!(refusal(unknown).await.contains("Reviewer"));
+    let bad_date = pim_service::review_form::ReviewForm {
+        starts_on: "31/01/2030".into(),
+        ..form.clone()
+    };
+    assert!(refusal(bad_date).await.contains("Start"));
+
+    let id =
+        w.f.pim
+            .create_review_from_form(&admin, &form)
+            .await
+            .unwrap();
+    let stored = w.f.pim.store().reviews().await.unwrap();
+    let review = stored.iter().find(|r| r.id == id).unwrap();
+    assert_eq!(
+        review.settings.reviewers,
+        ReviewerRule::Named {
+            users: vec![w.mia.user_id]
+        }
+    );
+    assert_eq!(
+        review.settings.default_decision,
+        DefaultDecision::Remove,
+        "tier 0"
+    );
+    assert_eq!(
+        review.settings.starts_at,
+        w.f.pim.now(),
+        "no date starts at once"
+    );
+    assert_eq!(w.due_work().await, 1, "and due work starts it");
+}
