@@ -25,7 +25,8 @@ CREATE TABLE review_instances (
     applied_by TEXT REFERENCES users(id),
     -- Two workers cannot start the same instance twice.
     UNIQUE (review_id, sequence),
-    CHECK (ends_at > starts_at)
+    -- Equal when an administrator stops an instance the moment it started.
+    CHECK (ends_at >= starts_at)
 );
 CREATE INDEX review_instances_state ON review_instances(state, ends_at);
 

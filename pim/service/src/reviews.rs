@@ -49,24 +49,33 @@ impl Pim {
             .with_details(json!({ "review_id": id, "settings": settings }));
         tx.append_audit(&event, now).await?;
         tx.commit().await?;
+        // A review that starts now opens at once rather than at the next due-work tick.
+        self.advance_review(&id).await?;
         Ok(id)
+    }
+
+    /// Takes every step due for one review now (start; complete and apply).
+    async fn advance_review(&self, id: &str) -> Result<usize, ServiceError> {
+        let mut steps = 0;
+        // A start, completion and apply can all be due at once (a clock far ahead).
+        for _ in 0..4 {
+            let current = self.reload(id).await?;
+            if current.stopped && current.latest.is_none() {
+                break;
+            }
+            if !self.step(&current).await? {
+                break;
+            }
+            steps += 1;
+        }
+        Ok(steps)
     }
 
     /// Moves every review one step on where one is due; returns how many steps ran.
     pub async fn advance_reviews(&self) -> Result<usize, ServiceError> {
         let mut steps = 0;
         for review in self.store().reviews().await? {
-            // A start, completion and apply can all be due at once (a clock far ahead).
-            for _ in 0..4 {
-                if review.stopped && review.latest.is_none() {
-                    break;
-                }
-                let current = self.reload(&review.id).await?;
-                if !self.step(&current).await? {
-                    break;
-                }
-                steps += 1;
-            }
+            steps += self.advance_review(&review.id).await?;
         }
         Ok(steps)
     }
@@ -357,6 +366,8 @@ impl Pim {
             .complete_instance(&review, instance_id, Some(admin.user_id), self.now())
             .await?
         {
+            // Auto-apply follows at once, as it would at the end.
+            self.advance_review(&review.id).await?;
             Ok(())
         } else {
             Err(ServiceError::Conflict(

@@ -511,5 +511,39 @@ async fn the_review_form_finds_people_by_e_mail_and_names_the_field_it_refuses()
         w.f.pim.now(),
         "no date starts at once"
     );
-    assert_eq!(w.due_work().await, 1, "and due work starts it");
+    assert!(
+        review.latest.is_some(),
+        "a review starting now opens at once"
+    );
+    assert_eq!(w.f.pim.my_review_items(&w.mia).await.unwrap().len(), 2);
+}
+
+#[tokio::test]
+async fn stopping_a_review_early_settles_it_now_and_auto_apply_follows_at_once() {
+    let w = world().await;
+    let mut settings = w.settings(ReviewerRule::Manager {
+        fallback: w.ada.user_id,
+    });
+    settings.starts_at = w.f.pim.now();
+    settings.default_decision = DefaultDecision::NoChange;
+    let review = w.create(settings).await.unwrap();
+    let inbox = w.f.pim.my_review_items(&w.mia).await.unwrap();
+    let bob_item = item_of(&inbox, "Bob Builder").id.clone();
+    w.f.pim
+        .decide_review_item(&w.mia, &bob_item, ItemDecision::Deny, "Left the team")
+        .await
+        .unwrap();
+    let (instance, _) = w.latest(&review).await;
+    let admin = w.f.pim.require_role_admin(&w.ada).unwrap();
+    w.f.pim
+        .stop_review_instance(&admin, &instance)
+        .await
+        .unwrap();
+    let (_, summary) = w.latest(&review).await;
+    assert_eq!(summary.state, InstanceState::Applied);
+    assert_eq!(summary.ends_at, w.f.pim.now(), "it ended when stopped");
+    assert!(!w.eligible(w.bob_eligibility).await, "Bob's denial applied");
+    assert!(w.eligible(w.dan_eligibility).await, "no answer, no change");
+    let again = w.f.pim.stop_review_instance(&admin, &instance).await;
+    assert!(matches!(again, Err(ServiceError::Conflict(_))), "{again:?}");
 }

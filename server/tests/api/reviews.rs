@@ -79,4 +79,8 @@ async fn an_administrator_creates_a_review_over_http_and_sees_it_listed() {
         "the refused one was not stored"
     );
     assert_eq!(list[0]["name"], "Quarterly check");
+    assert!(
+        list[0]["instance"].is_array(),
+        "a review starting now opens at once: {list}"
+    );
 }
