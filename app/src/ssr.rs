@@ -156,6 +156,15 @@ pub async fn principal_and_session() -> Result<(Principal, PimSession), AppError
     }
 }
 
+/// The caller of a plain axum handler (a download), from its session, with the roles in
+/// effect now; `Unauthenticated` when nobody is signed in.
+pub async fn principal_from_session(session: Session, pim: &Pim) -> Result<Principal, AppError> {
+    let Some(identity) = PimSession(session).identity().await? else {
+        return Err(ServiceError::Unauthenticated.into());
+    };
+    Ok(pim.principal(&identity).await?)
+}
+
 /// The client address, for rate limits, network conditions and the audit log.
 pub async fn client_ip() -> String {
     let Ok(ConnectInfo(peer)) = leptos_axum::extract::<ConnectInfo<SocketAddr>>().await else {

@@ -2,6 +2,7 @@
 #![forbid(unsafe_code)]
 
 pub mod config;
+pub mod downloads;
 pub mod security;
 pub mod sessions;
 pub mod startup;

@@ -112,6 +112,10 @@ impl Application {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             })
+            .route(
+                "/settings/reviews/{id}/export/{format}",
+                axum::routing::get(crate::downloads::review_export),
+            )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .with_state(state)
             .layer(from_fn(api_error_status))

@@ -149,6 +149,10 @@ fn ReviewSection(
                 };
                 view! { <p>"Ends "<DateTime at=ends /></p>{button} }
             })}
+            <p>
+                <a href=format!("/settings/reviews/{}/export/csv", r.id) download>"Export CSV"</a>" · "
+                <a href=format!("/settings/reviews/{}/export/json", r.id) download>"Export JSON"</a>
+            </p>
             <table class="list">
                 <thead><tr><th>"Person"</th><th>"Role"</th><th>"Recommendation"</th><th>"Answer"</th><th>"Reason"</th><th>"Outcome"</th><th>"Applied"</th></tr></thead>
                 <tbody>

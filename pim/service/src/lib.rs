@@ -19,6 +19,7 @@ pub mod passkeys;
 mod principal;
 mod registration;
 mod reminders;
+pub mod review_export;
 pub mod review_form;
 mod review_notices;
 mod reviews;

@@ -40,6 +40,7 @@ pub struct StoredItem {
     pub decision: Option<ItemDecision>,
     pub reason: String,
     pub decided_by: Option<UserId>,
+    pub decided_by_name: Option<String>,
     pub outcome: Option<Outcome>,
     pub outcome_by_reviewer: Option<bool>,
     pub apply_result: Option<String>,
@@ -118,6 +119,7 @@ struct ItemRow {
     decision: Option<String>,
     reason: String,
     decided_by: Option<String>,
+    decided_by_name: Option<String>,
     outcome: Option<String>,
     outcome_by_reviewer: Option<bool>,
     apply_result: Option<String>,
@@ -125,9 +127,10 @@ struct ItemRow {
 
 const ITEM_SELECT: &str = "SELECT it.id, it.instance_id, it.assignment_id, it.user_id, \
      u.display_name AS user_name, it.role_id, r.name AS role_name, it.kind, it.recommendation, \
-     it.evidence, it.decision, it.reason, it.decided_by, it.outcome, it.outcome_by_reviewer, \
-     it.apply_result FROM review_items it JOIN users u ON u.id = it.user_id \
-     JOIN roles r ON r.id = it.role_id";
+     it.evidence, it.decision, it.reason, it.decided_by, d.display_name AS decided_by_name, \
+     it.outcome, it.outcome_by_reviewer, it.apply_result FROM review_items it \
+     JOIN users u ON u.id = it.user_id JOIN roles r ON r.id = it.role_id \
+     LEFT JOIN users d ON d.id = it.decided_by";
 
 impl TryFrom<ItemRow> for StoredItem {
     type Error = StoreError;
@@ -163,6 +166,7 @@ impl TryFrom<ItemRow> for StoredItem {
             user_name: r.user_name,
             role_name: r.role_name,
             reason: r.reason,
+            decided_by_name: r.decided_by_name,
             outcome_by_reviewer: r.outcome_by_reviewer,
             apply_result: r.apply_result,
         })

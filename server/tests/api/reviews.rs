@@ -36,19 +36,13 @@ async fn the_reviewer_inbox_serves_only_a_signed_in_person_and_their_own_items()
     );
 }
 
-#[tokio::test]
-async fn an_administrator_creates_a_review_over_http_and_sees_it_listed() {
-    let app = spawn_app().await;
-    let client = browser();
-    let mut key = SoftPasskey::new(true);
-    app.enroll(&client, &mut key, &app.bootstrap_link).await;
-    let (status, roles) = app.call(&client, "roles/list", &[]).await;
-    assert_eq!(status, 200, "{roles}");
-    let role = roles[0]["info"]["id"].as_str().unwrap().to_owned();
-    let mut form = vec![
-        ("name", "Quarterly check"),
+/// The new-review form as the settings page sends it: a quarterly self-review of `role`,
+/// starting now.
+fn review_form<'a>(name: &'a str, role: &'a str, default: &'a str) -> Vec<(&'a str, &'a str)> {
+    vec![
+        ("name", name),
         ("description", ""),
-        ("role_id", role.as_str()),
+        ("role_id", role),
         ("kinds", "both"),
         ("inactive_days", ""),
         ("reviewers", "self_review"),
@@ -59,12 +53,32 @@ async fn an_administrator_creates_a_review_over_http_and_sees_it_listed() {
         ("end", "never"),
         ("end_date", ""),
         ("end_count", ""),
-        ("default_decision", "remove"),
+        ("default_decision", default),
         ("report_recipients", ""),
-    ];
+    ]
+}
+
+fn set<'a>(form: &mut [(&'a str, &'a str)], field: &str, value: &'a str) {
+    for (name, v) in form.iter_mut() {
+        if *name == field {
+            *v = value;
+        }
+    }
+}
+
+#[tokio::test]
+async fn an_administrator_creates_a_review_over_http_and_sees_it_listed() {
+    let app = spawn_app().await;
+    let client = browser();
+    let mut key = SoftPasskey::new(true);
+    app.enroll(&client, &mut key, &app.bootstrap_link).await;
+    let (status, roles) = app.call(&client, "roles/list", &[]).await;
+    assert_eq!(status, 200, "{roles}");
+    let role = roles[0]["info"]["id"].as_str().unwrap().to_owned();
+    let mut form = review_form("Quarterly check", &role, "remove");
     let (status, body) = app.call(&client, "reviews/create", &form).await;
     assert_eq!(status, 200, "{body}");
-    form[8] = ("duration_days", "400");
+    set(&mut form, "duration_days", "400");
     let (status, body) = app.call(&client, "reviews/create", &form).await;
     assert_eq!(status, 400, "{body}");
     assert!(
@@ -83,4 +97,63 @@ async fn an_administrator_creates_a_review_over_http_and_sees_it_listed() {
         list[0]["instance"].is_array(),
         "a review starting now opens at once: {list}"
     );
+}
+
+#[tokio::test]
+async fn review_results_download_as_csv_with_formulas_kept_as_text_and_as_json_for_administrators_only()
+ {
+    let app = spawn_app().await;
+    let client = browser();
+    let mut key = SoftPasskey::new(true);
+    app.enroll(&client, &mut key, &app.bootstrap_link).await;
+    let (_, roles) = app.call(&client, "roles/list", &[]).await;
+    let ga = roles
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["info"]["name"] == "Global Administrator")
+        .unwrap()["info"]["id"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let form = review_form("Administrators", &ga, "");
+    let (status, review) = app.call(&client, "reviews/create", &form).await;
+    assert_eq!(status, 200, "{review}");
+    let review = review.as_str().unwrap().to_owned();
+    let (_, inbox) = app.call(&client, "reviews/mine", &[]).await;
+    let item = inbox["items"][0]["id"].as_str().unwrap().to_owned();
+    let formula = "=HYPERLINK(\"http://evil.example\")";
+    let answer = [
+        ("item_id", item.as_str()),
+        ("decision", "approve"),
+        ("reason", formula),
+    ];
+    let (status, body) = app.call(&client, "reviews/decide", &answer).await;
+    assert_eq!(status, 200, "{body}");
+
+    let url = |format: &str| format!("{}/settings/reviews/{review}/export/{format}", app.base);
+    let csv = client.get(url("csv")).send().await.unwrap();
+    assert_eq!(csv.status(), 200);
+    assert_eq!(csv.headers()["content-type"], "text/csv; charset=utf-8");
+    let text = csv.text().await.unwrap();
+    assert!(text.starts_with("review,instance,person,role,"), "{text}");
+    assert!(text.contains("First administrator"), "{text}");
+    assert!(text.contains("'=HYPERLINK"), "a formula stays text: {text}");
+    let json: serde_json::Value = client
+        .get(url("json"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(json[0]["decision"], "approve");
+    assert_eq!(json[0]["reason"], formula, "JSON keeps the text as typed");
+
+    let stranger = crate::helpers::plain_client()
+        .get(url("csv"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(stranger.status(), 401);
 }
