@@ -70,10 +70,8 @@ impl Pim {
     ) -> Result<(String, &'static str), ServiceError> {
         let review = self
             .store()
-            .reviews()
+            .find_review(id)
             .await?
-            .into_iter()
-            .find(|r| r.id == id)
             .ok_or(ServiceError::NotFound)?;
         let items = match &review.latest {
             Some((instance, _)) => self.store().review_items(instance).await?,

@@ -82,10 +82,8 @@ impl Pim {
 
     async fn reload(&self, id: &str) -> Result<StoredReview, ServiceError> {
         self.store()
-            .reviews()
+            .find_review(id)
             .await?
-            .into_iter()
-            .find(|r| r.id == id)
             .ok_or(ServiceError::NotFound)
     }
 
@@ -378,10 +376,8 @@ impl Pim {
 
     async fn review_of_instance(&self, instance_id: &str) -> Result<StoredReview, ServiceError> {
         self.store()
-            .reviews()
+            .review_of_latest_instance(instance_id)
             .await?
-            .into_iter()
-            .find(|r| r.latest.as_ref().is_some_and(|(id, _)| id == instance_id))
             .ok_or(ServiceError::NotFound)
     }
 

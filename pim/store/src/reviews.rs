@@ -187,6 +187,34 @@ impl Store {
         rows.into_iter().map(StoredReview::try_from).collect()
     }
 
+    /// One review with its latest instance.
+    pub async fn find_review(&self, id: &str) -> Result<Option<StoredReview>, StoreError> {
+        self.review_where("r.id = $1", id).await
+    }
+
+    /// The review whose latest instance is `instance_id`.
+    pub async fn review_of_latest_instance(
+        &self,
+        instance_id: &str,
+    ) -> Result<Option<StoredReview>, StoreError> {
+        self.review_where("i.id = $1", instance_id).await
+    }
+
+    async fn review_where(
+        &self,
+        condition: &str,
+        value: &str,
+    ) -> Result<Option<StoredReview>, StoreError> {
+        let sql = format!("{REVIEW_SELECT} WHERE {condition}");
+        let row = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, ReviewRow>(&sql)
+                .bind(value)
+                .fetch_optional(pool)
+                .await?
+        });
+        row.map(StoredReview::try_from).transpose()
+    }
+
     /// Items of an instance, by role then person.
     pub async fn review_items(&self, instance_id: &str) -> Result<Vec<StoredItem>, StoreError> {
         let sql = format!(
