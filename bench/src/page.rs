@@ -85,6 +85,7 @@ async fn spawn_stint(work: &Path, site_root: &Path) -> anyhow::Result<(String, S
         "enrollment_link_hours": 24,
         "bootstrap_admin_hours": 24,
         "due_work_seconds": 60,
+        "audit_checkpoint_seconds": 300,
         "trusted_proxy_header": "",
         "trusted_proxies": "",
         "test_clock": false,

@@ -24,6 +24,9 @@ pub struct Settings {
     pub bootstrap_admin_hours: i64,
     /// How often the background job records expiries and starts scheduled activations.
     pub due_work_seconds: u64,
+    /// How often the audit chain's head is written to `audit-checkpoints.jsonl` in the data
+    /// directory (when it moved).
+    pub audit_checkpoint_seconds: u64,
     /// A header carrying the client address (e.g. `X-Forwarded-For`), believed only when the
     /// direct peer is one of `trusted_proxies`.
     pub trusted_proxy_header: String,
@@ -55,6 +58,7 @@ impl Settings {
             .set_default("enrollment_link_hours", 24)?
             .set_default("bootstrap_admin_hours", 24)?
             .set_default("due_work_seconds", 15)?
+            .set_default("audit_checkpoint_seconds", 300)?
             .set_default("trusted_proxy_header", "")?
             .set_default("trusted_proxies", "")?
             .set_default("test_clock", false)?
@@ -93,6 +97,9 @@ impl Settings {
         }
         if !(1..=72).contains(&self.bootstrap_admin_hours) {
             return invalid("STINT_BOOTSTRAP_ADMIN_HOURS must be between 1 and 72".into());
+        }
+        if !(1..=86_400).contains(&self.audit_checkpoint_seconds) {
+            return invalid("STINT_AUDIT_CHECKPOINT_SECONDS must be between 1 and 86400".into());
         }
         if !(1..=86_400).contains(&self.due_work_seconds) {
             return invalid("STINT_DUE_WORK_SECONDS must be between 1 and 86400".into());

@@ -1,4 +1,5 @@
-//! `server`: loads the configuration, builds Stint and serves it. No logic lives here.
+//! `server`: loads the configuration, builds Stint and serves it; `server verify-audit` checks
+//! the audit chain and exits 0 when it is intact, 1 when broken. No logic lives here.
 
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -22,6 +23,16 @@ async fn main() -> ExitCode {
             EnvFilter::try_new(&settings.log).unwrap_or_else(|_| EnvFilter::new("info")),
         )
         .init();
+    if std::env::args().nth(1).as_deref() == Some("verify-audit") {
+        return match Application::verify_audit(&settings).await {
+            Ok(true) => ExitCode::SUCCESS,
+            Ok(false) => ExitCode::FAILURE,
+            Err(err) => {
+                eprintln!("stint: {err:#}");
+                ExitCode::from(2)
+            }
+        };
+    }
     match run(settings).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(err) => {

@@ -55,7 +55,7 @@ impl Application {
         clock: Arc<dyn Clock>,
         db: pim_store::Db,
     ) -> anyhow::Result<Self> {
-        let audit_key = audit_key(settings)?;
+        let audit_key = audit_key(settings, true)?;
         let store = Store::new(db.clone(), &audit_key);
         let config = PimConfig {
             public_url: settings.public_url.clone(),
@@ -74,6 +74,11 @@ impl Application {
         crate::tasks::spawn_session_cleanup(session_store.clone());
         crate::tasks::spawn_due_work(pim.clone(), settings.due_work_seconds);
         crate::tasks::spawn_delivery(pim.clone());
+        crate::audit_checkpoints::spawn_checkpoints(
+            pim.clone(),
+            crate::audit_checkpoints::CheckpointFile::in_data_dir(&settings.data_dir),
+            settings.audit_checkpoint_seconds,
+        );
         let secure = settings.secure_cookies();
         let sessions = SessionManagerLayer::new(session_store)
             .with_name(if secure { "__Host-stint" } else { "stint" })
@@ -133,7 +138,9 @@ impl Application {
     }
 
     /// Debug builds only: `POST /__test/clock/advance?seconds=N` moves Stint's clock, so
-    /// end-to-end tests can show expiry without waiting. Release builds do not contain it.
+    /// end-to-end tests can show expiry without waiting, and `POST /__test/due-work` runs the
+    /// background job's pass now (a review's end, say) instead of on its timer. Release builds
+    /// do not contain them.
     #[cfg(debug_assertions)]
     #[must_use]
     pub fn with_test_clock(mut self, clock: Arc<pim_service::OffsetClock>) -> Self {
@@ -147,8 +154,31 @@ impl Application {
             clock.advance(a.seconds);
             "ok"
         });
-        self.router = self.router.route("/__test/clock/advance", route);
+        let pim = self.pim.clone();
+        let due_work = post(move || async move {
+            match pim.run_due_work().await {
+                Ok(report) => (http::StatusCode::OK, format!("{report:?}")),
+                Err(e) => (http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            }
+        });
+        self.router = self
+            .router
+            .route("/__test/clock/advance", route)
+            .route("/__test/due-work", due_work);
         self
+    }
+
+    /// `server verify-audit`: checks the audit chain against its key and checkpoints; true
+    /// when it is intact.
+    pub async fn verify_audit(settings: &Settings) -> anyhow::Result<bool> {
+        let db = pim_store::connect(&settings.database_url(), 2)
+            .await
+            .context("the database could not be opened")?;
+        let store = Store::new(db, &audit_key(settings, false)?);
+        let file = crate::audit_checkpoints::CheckpointFile::in_data_dir(&settings.data_dir);
+        let (report, intact) = crate::audit_checkpoints::verify(&store, &file).await?;
+        println!("{report}");
+        Ok(intact)
     }
 
     pub async fn run(self) -> anyhow::Result<()> {
@@ -176,9 +206,9 @@ fn provide_csp_nonce() {
     }
 }
 
-/// The audit chain key: configured, or generated once into the data directory (outside the
-/// database, so that whoever can edit rows cannot re-sign them).
-fn audit_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
+/// The audit chain key: configured, or generated once (when `create` allows) into the data
+/// directory, outside the database, so that whoever can edit rows cannot re-sign them.
+pub fn audit_key(settings: &Settings, create: bool) -> anyhow::Result<Vec<u8>> {
     let configured = settings.audit_key.expose_secret();
     if !configured.is_empty() {
         return Ok(configured.as_bytes().to_vec());
@@ -187,6 +217,12 @@ fn audit_key(settings: &Settings) -> anyhow::Result<Vec<u8>> {
     if let Ok(existing) = std::fs::read_to_string(&path) {
         return hex::decode(existing.trim())
             .with_context(|| format!("{} is not a hex key", path.display()));
+    }
+    if !create {
+        anyhow::bail!(
+            "no audit key: set STINT_AUDIT_KEY or run from the data directory that holds audit.key ({})",
+            path.display()
+        );
     }
     let mut key = [0u8; 32];
     rand::RngCore::fill_bytes(&mut rand::rngs::OsRng, &mut key);

@@ -9,6 +9,10 @@ use sha2::Sha256;
 
 use crate::{Timestamp, UserId};
 
+mod chain;
+
+pub use chain::{BrokenLink, ChainVerifier, Checkpoint, StoredLink};
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum AuditAction {
     SystemBootstrapped,
@@ -60,6 +64,7 @@ pub enum AuditAction {
     ReviewCompleted,
     ReviewApplied,
     ReviewRemovedAssignment,
+    ReviewEnded,
 }
 
 impl AuditAction {
@@ -115,6 +120,7 @@ impl AuditAction {
             Self::ReviewCompleted => "review.completed",
             Self::ReviewApplied => "review.applied",
             Self::ReviewRemovedAssignment => "review.assignment_removed",
+            Self::ReviewEnded => "review.ended",
         }
     }
 }
@@ -178,20 +184,36 @@ impl AuditEvent {
         self
     }
 
-    /// The exact bytes that are hashed: field order is fixed by this function, not by serde.
+    /// The exact bytes that are hashed: field order is fixed by [`canonical_parts`], not by serde.
     #[must_use]
     pub fn canonical(&self, seq: i64, at: Timestamp) -> String {
-        serde_json::json!([
+        let actor = self.actor_id.map(|u| u.to_string());
+        let subject = self.subject_user_id.map(|u| u.to_string());
+        canonical_parts(
             seq,
             at.unix(),
             self.action.code(),
             self.outcome.code(),
-            self.actor_id.map(|u| u.to_string()),
-            self.subject_user_id.map(|u| u.to_string()),
-            self.details,
-        ])
-        .to_string()
+            actor.as_deref(),
+            subject.as_deref(),
+            &self.details,
+        )
     }
+}
+
+/// The hashed form of an event from its stored columns, so a verifier rebuilds exactly what
+/// the writer hashed.
+#[must_use]
+pub fn canonical_parts(
+    seq: i64,
+    at: i64,
+    action: &str,
+    outcome: &str,
+    actor_id: Option<&str>,
+    subject_user_id: Option<&str>,
+    details: &serde_json::Value,
+) -> String {
+    serde_json::json!([seq, at, action, outcome, actor_id, subject_user_id, details]).to_string()
 }
 
 /// `HMAC-SHA256(key, prev_hash ‖ canonical)`, hex-encoded. The key lives outside the database,
@@ -282,6 +304,18 @@ mod tests {
             AuditAction::AdminCancelRequest,
             AuditAction::ChannelCreated,
             AuditAction::ChannelUpdated,
+            AuditAction::ChangeProposed,
+            AuditAction::ChangeApproved,
+            AuditAction::ChangeRejected,
+            AuditAction::ChangeCancelled,
+            AuditAction::ChangeExpired,
+            AuditAction::ReviewCreated,
+            AuditAction::ReviewStarted,
+            AuditAction::ReviewDecided,
+            AuditAction::ReviewCompleted,
+            AuditAction::ReviewApplied,
+            AuditAction::ReviewRemovedAssignment,
+            AuditAction::ReviewEnded,
         ];
         let codes: HashSet<_> = all.iter().map(|a| a.code()).collect();
         assert_eq!(codes.len(), all.len());

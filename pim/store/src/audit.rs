@@ -2,7 +2,7 @@
 //! triggers refuse them from anywhere else.
 
 use pim_core::Timestamp;
-use pim_core::audit::{AuditEvent, chain_hash};
+use pim_core::audit::{AuditEvent, BrokenLink, ChainVerifier, Checkpoint, StoredLink, chain_hash};
 
 use crate::db::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
@@ -87,5 +87,91 @@ impl Store {
             .fetch_all(pool)
             .await?
         }))
+    }
+}
+
+/// What `verify` found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AuditVerification {
+    /// Events checked before the end or the first break.
+    pub checked: i64,
+    pub broken: Option<BrokenLink>,
+}
+
+/// Rows read per query while verifying: bounded memory for any length of log.
+const VERIFY_BATCH: i64 = 10_000;
+
+impl Store {
+    /// The chain's head now, to be written outside the database as a checkpoint.
+    pub async fn audit_head(&self, now: Timestamp) -> Result<Checkpoint, StoreError> {
+        let head = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, Head>("SELECT seq, hash FROM audit_head WHERE id = 1")
+                .fetch_one(pool)
+                .await?
+        });
+        Ok(Checkpoint {
+            seq: head.seq,
+            hash: head.hash,
+            at: now.unix(),
+        })
+    }
+
+    /// Recomputes every link of the chain with the key and compares it with what is stored
+    /// and with `checkpoints` written earlier; reports the first broken link.
+    pub async fn verify_audit(
+        &self,
+        checkpoints: Vec<Checkpoint>,
+    ) -> Result<AuditVerification, StoreError> {
+        // Events appended while this runs are after the head read here, and not checked.
+        let head = self.audit_head(Timestamp::from_unix(0)).await?.seq;
+        let mut verifier = ChainVerifier::new(&self.audit_key, checkpoints);
+        let mut after = 0;
+        let mut checked = 0;
+        loop {
+            let batch = on_pool!(self.db(), |pool| {
+                sqlx::query_as::<_, AuditRecord>(
+                    "SELECT seq, at, action, outcome, actor_id, subject_user_id, details, \
+                     prev_hash, hash FROM audit_events WHERE seq > $1 AND seq <= $2 \
+                     ORDER BY seq LIMIT $3",
+                )
+                .bind(after)
+                .bind(head)
+                .bind(VERIFY_BATCH)
+                .fetch_all(pool)
+                .await?
+            });
+            let Some(last) = batch.last() else { break };
+            after = last.seq;
+            for r in &batch {
+                let link = StoredLink {
+                    seq: r.seq,
+                    at: r.at,
+                    action: &r.action,
+                    outcome: &r.outcome,
+                    actor_id: r.actor_id.as_deref(),
+                    subject_user_id: r.subject_user_id.as_deref(),
+                    details: &r.details,
+                    prev_hash: &r.prev_hash,
+                    hash: &r.hash,
+                };
+                if let Err(broken) = verifier.check(&link) {
+                    return Ok(AuditVerification {
+                        checked,
+                        broken: Some(broken),
+                    });
+                }
+                checked += 1;
+            }
+        }
+        Ok(match verifier.finish(head) {
+            Ok(n) => AuditVerification {
+                checked: n,
+                broken: None,
+            },
+            Err(broken) => AuditVerification {
+                checked,
+                broken: Some(broken),
+            },
+        })
     }
 }

@@ -19,6 +19,7 @@ pub mod enrollment;
 mod error;
 pub mod notifications;
 mod passkeys;
+pub mod review_history;
 pub mod reviews;
 pub mod roles;
 pub mod rows;
@@ -26,7 +27,7 @@ mod seal;
 pub mod testing;
 mod users;
 
-pub use audit::AuditRecord;
+pub use audit::{AuditRecord, AuditVerification};
 pub use ceremonies::NewCeremony;
 pub use connect::connect;
 pub use db::{Db, Tx};

@@ -56,6 +56,7 @@ async fn start_app(turn: tokio::sync::MutexGuard<'static, ()>) -> TestApp {
         "enrollment_link_hours": 24,
         "bootstrap_admin_hours": 24,
         "due_work_seconds": 15,
+        "audit_checkpoint_seconds": 300,
         "trusted_proxy_header": "",
         "trusted_proxies": "",
         "test_clock": false,
