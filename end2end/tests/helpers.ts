@@ -1,6 +1,6 @@
 import { readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { CDPSession, Page } from '@playwright/test';
+import type { Browser, CDPSession, Page } from '@playwright/test';
 import { expect } from '@playwright/test';
 
 export function bootstrapLink(): string {
@@ -61,4 +61,32 @@ export async function signInAsAdmin(page: Page): Promise<void> {
 export async function advanceClock(page: Page, seconds: number): Promise<void> {
   const response = await page.request.post(`/__test/clock/advance?seconds=${seconds}`);
   expect(response.ok()).toBeTruthy();
+}
+
+/** Runs the background job's pass now (debug builds with STINT_TEST_CLOCK only). */
+export async function runDueWork(page: Page): Promise<void> {
+  const response = await page.request.post('/__test/due-work');
+  expect(response.ok(), await response.text()).toBeTruthy();
+}
+
+/** Creates a person as the signed-in administrator and returns their enrollment link. */
+export async function invite(admin: Page, name: string, email: string, managerEmail = ''): Promise<string> {
+  await goto(admin, '/settings/users');
+  await admin.getByLabel('Display name').fill(name);
+  await admin.getByLabel('E-mail', { exact: true }).fill(email);
+  if (managerEmail) await admin.getByLabel("Manager's e-mail (optional)").fill(managerEmail);
+  await admin.getByRole('button', { name: 'Create and invite' }).click();
+  await expect(admin.locator('.invite-link')).toBeVisible();
+  return (await admin.locator('.invite-link').textContent())!.trim();
+}
+
+/** A new browser context with its own virtual authenticator, enrolled through `link`. */
+export async function enrolled(browser: Browser, link: string, name: string): Promise<Page> {
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await addAuthenticator(page);
+  await goto(page, link);
+  await page.getByRole('button', { name: 'Create passkey' }).click();
+  await expect(page.getByRole('heading', { name: `Welcome, ${name}` })).toBeVisible();
+  return page;
 }

@@ -1,25 +1,5 @@
-import { expect, test, type Browser, type Page } from '@playwright/test';
-import { addAuthenticator, goto, hydrated, signInAsAdmin } from './helpers';
-
-/** Creates a person as the signed-in administrator and returns their enrollment link. */
-async function invite(admin: Page, name: string, email: string): Promise<string> {
-  await goto(admin, '/settings/users');
-  await admin.getByLabel('Display name').fill(name);
-  await admin.getByLabel('E-mail', { exact: true }).fill(email);
-  await admin.getByRole('button', { name: 'Create and invite' }).click();
-  return (await admin.locator('.invite-link').textContent())!.trim();
-}
-
-/** A new browser context with its own virtual authenticator, enrolled through `link`. */
-async function enrolled(browser: Browser, link: string, name: string): Promise<Page> {
-  const context = await browser.newContext();
-  const page = await context.newPage();
-  await addAuthenticator(page);
-  await goto(page, link);
-  await page.getByRole('button', { name: 'Create passkey' }).click();
-  await expect(page.getByRole('heading', { name: `Welcome, ${name}` })).toBeVisible();
-  return page;
-}
+import { expect, test } from '@playwright/test';
+import { enrolled, goto, hydrated, invite, signInAsAdmin } from './helpers';
 
 // Runs after foundation.spec.ts, whose first administrator it signs in as.
 test('two of two named approvers approve with their passkeys and the requester\'s role becomes active', async ({ page: admin, browser }) => {

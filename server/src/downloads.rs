@@ -8,7 +8,7 @@ use pim_service::review_export::ExportFormat;
 use tower_sessions::Session;
 
 /// `GET /settings/reviews/{id}/export/{csv|json}`: the latest results of a review, for a
-/// Privileged Role Administrator or Global Administrator.
+/// Privileged Role Administrator, Global Administrator or Security Reader.
 pub async fn review_export(
     State(state): State<AppState>,
     session: Session,
@@ -24,11 +24,7 @@ pub async fn review_export(
         Ok(p) => p,
         Err(e) => return (StatusCode::UNAUTHORIZED, e.message).into_response(),
     };
-    let admin = match pim.require_role_admin(&principal) {
-        Ok(a) => a,
-        Err(e) => return (StatusCode::FORBIDDEN, e.to_string()).into_response(),
-    };
-    match pim.export_review(&admin, &id, format).await {
+    match pim.export_review(&principal, &id, format).await {
         Ok((body, media_type)) => {
             let extension = if format == ExportFormat::Csv {
                 "csv"
@@ -44,6 +40,9 @@ pub async fn review_export(
                 body,
             )
                 .into_response()
+        }
+        Err(e @ pim_service::ServiceError::Forbidden) => {
+            (StatusCode::FORBIDDEN, e.to_string()).into_response()
         }
         Err(pim_service::ServiceError::NotFound) => {
             (StatusCode::NOT_FOUND, "No such review.").into_response()

@@ -37,6 +37,8 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
             <Show when=move || me.can_manage_roles>
                 <A href="/settings/roles">"Roles"</A>
                 <A href="/settings/assignments">"Assignments"</A>
+            </Show>
+            <Show when=move || me.can_read_reviews>
                 <A href="/settings/reviews">"Access reviews"</A>
             </Show>
             <Show when=move || me.can_manage_users>

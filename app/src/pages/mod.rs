@@ -9,6 +9,7 @@ pub mod my_requests;
 pub mod my_roles;
 pub mod not_found;
 pub mod notifications;
+pub mod review_new;
 pub mod review_settings;
 pub mod reviews;
 pub mod role_policy;

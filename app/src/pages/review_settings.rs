@@ -1,136 +1,117 @@
+//! Settings → Access reviews: each review's latest results and history, Stop and Apply, and
+//! (for role administrators) a new review.
+
 use leptos::prelude::*;
 use leptos_meta::Title;
 
-use crate::api::review_admin::{ApplyReview, CreateReview, ReviewView, StopReview, list_reviews};
-use crate::api::roles::list_roles;
+use crate::api::review_admin::{
+    ApplyReview, CreateReview, EndReview, InstanceView, ReviewView, StopReview, list_reviews,
+    review_form_roles,
+};
 use crate::components::time::DateTime;
 use crate::pages::LoadError;
+use crate::pages::review_new::NewReviewForm;
 
-/// Settings → Access reviews: a new review, and each review's latest results.
 #[component]
 pub fn ReviewSettingsPage() -> impl IntoView {
     let create = ServerAction::<CreateReview>::new();
     let apply = ServerAction::<ApplyReview>::new();
     let stop = ServerAction::<StopReview>::new();
+    let end = ServerAction::<EndReview>::new();
     let reviews = Resource::new(
         move || {
             (
                 create.version().get(),
                 apply.version().get(),
                 stop.version().get(),
+                end.version().get(),
             )
         },
         |_| list_reviews(),
     );
-    let roles = Resource::new(|| (), |_| list_roles());
+    let form_roles = Resource::new(|| (), |_| review_form_roles());
     view! {
         <Title text="Access reviews · Settings · Stint" />
         <h1>"Access reviews"</h1>
-        {move || apply.value().get().and_then(Result::err).or_else(|| stop.value().get().and_then(Result::err)).map(|e| view! {
+        {move || {
+            let failed = |r: Option<Result<(), crate::error::AppError>>| r.and_then(Result::err);
+            failed(apply.value().get()).or_else(|| failed(stop.value().get())).or_else(|| failed(end.value().get()))
+        }.map(|e| view! {
             <p class="notice error" role="alert">{e.message}</p>
         })}
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match reviews.await {
-                    Ok(list) if list.is_empty() => view! { <p class="empty">"No access reviews yet. Create one below."</p> }.into_any(),
-                    Ok(list) => list.into_iter().map(|r| view! { <ReviewSection r apply stop /> }).collect_view().into_any(),
+                    Ok(page) if page.reviews.is_empty() => view! { <p class="empty">"No access reviews yet."</p> }.into_any(),
+                    Ok(page) => {
+                        let can_manage = page.can_manage;
+                        page.reviews.into_iter().map(|r| view! { <ReviewSection r can_manage apply stop end /> }).collect_view().into_any()
+                    }
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
         </Transition>
-        <h2>"New access review"</h2>
-        {move || create.value().get().map(|r| match r {
-            Ok(_) => view! { <p class="notice success" role="status">"Review created. It starts at its start date; reviewers are told then."</p> }.into_any(),
-            Err(e) => view! { <p class="notice error" role="alert">{e.message}</p> }.into_any(),
-        })}
-        <ActionForm action=create attr:class="panel form">
-            <label>"Name "<input name="name" required maxlength="100" /></label>
-            <label>"Description "<textarea name="description" maxlength="1000"></textarea></label>
-            <label>"Role "
-                <Transition fallback=|| view! { <select name="role_id"></select> }>
-                    {move || Suspend::new(async move {
-                        let options = roles.await.unwrap_or_default();
-                        view! {
-                            <select name="role_id" required>
-                                {options.into_iter().map(|r| view! {
-                                    <option value=r.info.id.to_string()>{format!("{} (tier {})", r.info.name, r.info.tier.level())}</option>
-                                }).collect_view()}
-                            </select>
-                        }
-                    })}
-                </Transition>
-            </label>
-            <label>"Assignments "
-                <select name="kinds">
-                    <option value="eligible">"Eligible"</option>
-                    <option value="active">"Active"</option>
-                    <option value="both">"Both"</option>
-                </select>
-            </label>
-            <label>"Only those not used for (days, optional) "<input name="inactive_days" inputmode="numeric" /></label>
-            <label>"Reviewers "
-                <select name="reviewers">
-                    <option value="manager">"Each person's manager"</option>
-                    <option value="role_owners">"The role's owners"</option>
-                    <option value="named">"Named people"</option>
-                    <option value="self_review">"Each person for themselves"</option>
-                </select>
-            </label>
-            <label>"Reviewer e-mail addresses (the fallback for manager and owners; the reviewers for named), one a line "
-                <textarea name="reviewer_emails"></textarea></label>
-            <label>"Start (UTC date, empty for now) "<input type="date" name="starts_on" /></label>
-            <label>"Duration (days) "<input name="duration_days" value="14" inputmode="numeric" required /></label>
-            <label>"Recurrence "
-                <select name="recurrence">
-                    <option value="one_time">"One time"</option>
-                    <option value="weekly">"Weekly"</option>
-                    <option value="monthly">"Monthly"</option>
-                    <option value="quarterly" selected>"Quarterly"</option>
-                    <option value="semi_annual">"Semi-annual"</option>
-                    <option value="annual">"Annual"</option>
-                </select>
-            </label>
-            <label>"Ends "
-                <select name="end">
-                    <option value="never">"Never"</option>
-                    <option value="on_date">"On a date"</option>
-                    <option value="after_occurrences">"After a number of occurrences"</option>
-                </select>
-            </label>
-            <label>"End date "<input type="date" name="end_date" /></label>
-            <label>"Occurrences "<input name="end_count" inputmode="numeric" /></label>
-            <label>"If nobody answers "
-                <select name="default_decision">
-                    <option value="">"Default (remove for tier 0, otherwise no change)"</option>
-                    <option value="no_change">"No change"</option>
-                    <option value="remove">"Remove"</option>
-                    <option value="approve">"Approve"</option>
-                    <option value="recommendation">"Take the recommendation"</option>
-                </select>
-            </label>
-            <label><input type="checkbox" name="require_reason_on_approve" />" Require a reason to approve"</label>
-            <label><input type="checkbox" name="auto_apply" checked />" Apply results automatically at the end"</label>
-            <label>"Also send the completion report to (e-mail, one a line) "<textarea name="report_recipients"></textarea></label>
-            <button type="submit" class="button">"Create review"</button>
-        </ActionForm>
+        <Transition fallback=|| ()>
+            {move || Suspend::new(async move {
+                // Auditors read reviews but get no form; this resource never reloads, so a
+                // refused submission keeps what was typed.
+                form_roles.await.ok().map(|roles| view! { <NewReviewForm create roles /> })
+            })}
+        </Transition>
     }
 }
 
 #[component]
 fn ReviewSection(
     r: ReviewView,
+    can_manage: bool,
     apply: ServerAction<ApplyReview>,
     stop: ServerAction<StopReview>,
+    end: ServerAction<EndReview>,
 ) -> impl IntoView {
     let state = r
         .instance
         .as_ref()
         .map(|(_, n, state, _)| format!("instance {n}: {state}"));
-    let instance = r.instance.clone();
+    let completion = r.completion_percent.map(|p| {
+        let verdict = if p >= pim_core::review::COMPLETION_TARGET_PERCENT {
+            "meets"
+        } else {
+            "below"
+        };
+        format!(
+            "Reviewed by reviewers: {p} % over all instances ({verdict} the {} % target).",
+            pim_core::review::COMPLETION_TARGET_PERCENT
+        )
+    });
+    let instance = r.instance.clone().filter(|_| can_manage);
+    let series = if r.ended {
+        Some(
+            view! { <p class="notice">"This review has ended: no further instance starts."</p> }
+                .into_any(),
+        )
+    } else if can_manage && r.recurrence != "one time" {
+        let id = r.id.clone();
+        Some(
+            view! {
+                <ActionForm action=end attr:class="inline">
+                    <input type="hidden" name="review_id" value=id />
+                    <button type="submit" class="button secondary">"End the series"</button>
+                    " No further instance will start; one in progress runs to its end."
+                </ActionForm>
+            }
+            .into_any(),
+        )
+    } else {
+        None
+    };
     view! {
         <section class="panel">
             <h2>{r.name.clone()}</h2>
+            <p>"Roles: "{r.roles.join(", ")}</p>
             <p>{r.recurrence.clone()}", first start "<DateTime at=r.starts_at />". "{state.unwrap_or_else(|| "not started".into())}</p>
+            {completion.map(|c| view! { <p class="completion">{c}</p> })}
+            {series}
             {instance.map(|(id, _, state, ends)| {
                 let button = match state.as_str() {
                     "in progress" => Some(view! {
@@ -154,7 +135,8 @@ fn ReviewSection(
                 <a href=format!("/settings/reviews/{}/export/json", r.id) download>"Export JSON"</a>
             </p>
             <table class="list">
-                <thead><tr><th>"Person"</th><th>"Role"</th><th>"Recommendation"</th><th>"Answer"</th><th>"Reason"</th><th>"Outcome"</th><th>"Applied"</th></tr></thead>
+                <caption>"Latest results"</caption>
+                <thead><tr><th>"Person"</th><th>"Role"</th><th>"Recommendation"</th><th>"Answer"</th><th>"Reason"</th><th>"Reviewed by"</th><th>"Outcome"</th><th>"Applied"</th></tr></thead>
                 <tbody>
                     {r.results.into_iter().map(|i| view! {
                         <tr>
@@ -163,6 +145,7 @@ fn ReviewSection(
                             <td>{i.recommendation}</td>
                             <td>{i.decision.unwrap_or_else(|| "—".into())}</td>
                             <td class="text">{i.reason}</td>
+                            <td>{i.decided_by.unwrap_or_else(|| "—".into())}</td>
                             <td>{match (i.outcome, i.by_reviewer) {
                                 (Some(o), Some(true)) => format!("{o} (reviewer)"),
                                 (Some(o), _) => format!("{o} (default decision)"),
@@ -173,6 +156,39 @@ fn ReviewSection(
                     }).collect_view()}
                 </tbody>
             </table>
+            <History instances=r.history />
         </section>
     }
+}
+
+/// Each instance: when it ran, how much reviewers answered, and who applied it.
+#[component]
+fn History(instances: Vec<InstanceView>) -> impl IntoView {
+    (!instances.is_empty()).then(|| view! {
+        <table class="list history">
+            <caption>"Instances"</caption>
+            <thead><tr><th>"#"</th><th>"Ran"</th><th>"State"</th><th>"Reviewed"</th><th>"Applied"</th></tr></thead>
+            <tbody>
+                {instances.into_iter().map(|i| {
+                    let reviewed = match i.percent {
+                        Some(p) => format!("{p} % ({} of {})", i.answered, i.total),
+                        None => "nothing to review".into(),
+                    };
+                    let applied = i.applied_at.map(|at| {
+                        let by = i.applied_by.clone().unwrap_or_else(|| "automatically".into());
+                        view! { {by}" · "<DateTime at /> }
+                    });
+                    view! {
+                        <tr>
+                            <td>{i.number}</td>
+                            <td><DateTime at=i.starts_at />" – "<DateTime at=i.ends_at /></td>
+                            <td>{i.state}</td>
+                            <td>{reviewed}</td>
+                            <td>{applied}</td>
+                        </tr>
+                    }
+                }).collect_view()}
+            </tbody>
+        </table>
+    })
 }

@@ -5,9 +5,11 @@
 //! review's default decision. What happens next is [`next_step`], a pure function of the
 //! settings, the latest instance and the clock.
 
+mod completion;
 mod recurrence;
 mod settings;
 
+pub use completion::{COMPLETION_TARGET_PERCENT, Completion};
 pub use recurrence::{Recurrence, RecurrenceEnd, occurrence_start};
 pub use settings::{
     DefaultDecision, ReviewDenial, ReviewScope, ReviewSettings, ReviewerRule, ScopeKinds,

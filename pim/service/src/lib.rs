@@ -22,6 +22,7 @@ mod reminders;
 pub mod review_export;
 pub mod review_form;
 mod review_notices;
+pub mod review_results;
 mod reviews;
 mod roles;
 mod sign_in;

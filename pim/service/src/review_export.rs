@@ -1,6 +1,6 @@
 //! Results of a review's latest instance as CSV or JSON, for auditors and spreadsheets.
 
-use pim_core::principal::RoleAdmin;
+use pim_core::principal::Principal;
 use pim_store::reviews::StoredItem;
 use serde::Serialize;
 
@@ -64,10 +64,11 @@ impl Pim {
     /// The latest instance's results of review `id`, and the file's media type.
     pub async fn export_review(
         &self,
-        _admin: &RoleAdmin,
+        who: &Principal,
         id: &str,
         format: ExportFormat,
     ) -> Result<(String, &'static str), ServiceError> {
+        self.require_review_reader(who)?;
         let review = self
             .store()
             .find_review(id)

@@ -103,7 +103,9 @@ impl Pim {
                 .await?
                 .ok_or(ServiceError::NotFound)?;
             has_tier_zero |= role.info.tier == Tier::CRITICAL;
-            roles.push(id);
+            if !roles.contains(&id) {
+                roles.push(id);
+            }
         }
         let emails: Vec<&str> = form
             .reviewer_emails
@@ -135,6 +137,7 @@ impl Pim {
             _ => return Err(invalid("Reviewers", "choose who reviews")),
         };
         let now = self.now();
+        let duration_days = number(&form.duration_days, "Duration")?;
         let starts_at = if form.starts_on.trim().is_empty() {
             now
         } else {
@@ -177,10 +180,10 @@ impl Pim {
             },
             reviewers,
             starts_at,
-            duration_days: number(&form.duration_days, "Duration")?,
+            duration_days,
             recurrence: code(&form.recurrence, "Recurrence", "unknown recurrence")?,
             end,
-            reminder_hours: ReviewSettings::DEFAULT_REMINDER_HOURS.to_vec(),
+            reminder_hours: ReviewSettings::default_reminders_for(duration_days),
             default_decision,
             require_reason_on_approve: form.require_reason_on_approve,
             auto_apply: form.auto_apply,

@@ -374,27 +374,34 @@ impl Pim {
         }
     }
 
+    /// Ends a recurring review for good: no further instance starts. An instance in progress
+    /// runs to its end (or "Stop now").
+    pub async fn end_review_series(
+        &self,
+        admin: &RoleAdmin,
+        review_id: &str,
+    ) -> Result<(), ServiceError> {
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        if !tx.end_review_series(review_id, now).await? {
+            drop(tx);
+            return Err(match self.store().find_review(review_id).await? {
+                Some(_) => ServiceError::Conflict("this review has already ended"),
+                None => ServiceError::NotFound,
+            });
+        }
+        let event = AuditEvent::success(AuditAction::ReviewEnded, Some(admin.user_id))
+            .with_details(json!({ "review_id": review_id }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn review_of_instance(&self, instance_id: &str) -> Result<StoredReview, ServiceError> {
         self.store()
             .review_of_latest_instance(instance_id)
             .await?
             .ok_or(ServiceError::NotFound)
-    }
-
-    /// Every review with its latest instance's items, for Settings → Access reviews.
-    pub async fn list_reviews(
-        &self,
-        _admin: &RoleAdmin,
-    ) -> Result<Vec<(StoredReview, Vec<StoredItem>)>, ServiceError> {
-        let mut out = Vec::new();
-        for review in self.store().reviews().await? {
-            let items = match &review.latest {
-                Some((instance, _)) => self.store().review_items(instance).await?,
-                None => Vec::new(),
-            };
-            out.push((review, items));
-        }
-        Ok(out)
     }
 
     /// The caller's open items, the reviewer inbox.

@@ -393,6 +393,25 @@ impl Tx {
         Ok(done == 1)
     }
 
+    /// Ends a review's series: no further instance starts. False when it had already ended.
+    pub async fn end_review_series(
+        &mut self,
+        id: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = on_tx!(self, |conn| {
+            sqlx::query(
+                "UPDATE access_reviews SET stopped_at = $2 WHERE id = $1 AND stopped_at IS NULL",
+            )
+            .bind(id)
+            .bind(now.unix())
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+
     /// Marks a completed instance applied (`by` is `None` for auto-apply); false when it was
     /// not completed.
     pub async fn mark_applied(

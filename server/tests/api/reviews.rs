@@ -42,7 +42,7 @@ fn review_form<'a>(name: &'a str, role: &'a str, default: &'a str) -> Vec<(&'a s
     vec![
         ("name", name),
         ("description", ""),
-        ("role_id", role),
+        ("role_ids[]", role),
         ("kinds", "both"),
         ("inactive_days", ""),
         ("reviewers", "self_review"),
@@ -67,17 +67,20 @@ fn set<'a>(form: &mut [(&'a str, &'a str)], field: &str, value: &'a str) {
 }
 
 #[tokio::test]
-async fn an_administrator_creates_a_review_over_http_and_sees_it_listed() {
+async fn an_administrator_creates_a_review_of_two_roles_over_http_and_sees_it_listed() {
     let app = spawn_app().await;
     let client = browser();
     let mut key = SoftPasskey::new(true);
     app.enroll(&client, &mut key, &app.bootstrap_link).await;
     let (status, roles) = app.call(&client, "roles/list", &[]).await;
     assert_eq!(status, 200, "{roles}");
-    let role = roles[0]["info"]["id"].as_str().unwrap().to_owned();
-    let mut form = review_form("Quarterly check", &role, "remove");
+    let first = roles[0]["info"]["id"].as_str().unwrap().to_owned();
+    let second = roles[1]["info"]["id"].as_str().unwrap().to_owned();
+    let mut form = review_form("Quarterly check", &first, "remove");
+    form.push(("role_ids[]", &second));
     let (status, body) = app.call(&client, "reviews/create", &form).await;
     assert_eq!(status, 200, "{body}");
+
     set(&mut form, "duration_days", "400");
     let (status, body) = app.call(&client, "reviews/create", &form).await;
     assert_eq!(status, 400, "{body}");
@@ -85,17 +88,42 @@ async fn an_administrator_creates_a_review_over_http_and_sees_it_listed() {
         body["message"].as_str().unwrap().contains("180 days"),
         "{body}"
     );
+    let no_role: Vec<_> = form
+        .iter()
+        .filter(|(name, _)| *name != "role_ids[]")
+        .map(|(name, value)| {
+            (
+                *name,
+                if *name == "duration_days" {
+                    "14"
+                } else {
+                    *value
+                },
+            )
+        })
+        .collect();
+    let (status, body) = app.call(&client, "reviews/create", &no_role).await;
+    assert_eq!(status, 400, "{body}");
+    assert!(
+        body["message"].as_str().unwrap().contains("role"),
+        "the error names what is missing: {body}"
+    );
+
     let (status, list) = app.call(&client, "reviews/list", &[]).await;
     assert_eq!(status, 200, "{list}");
-    assert_eq!(
-        list.as_array().unwrap().len(),
-        1,
-        "the refused one was not stored"
-    );
-    assert_eq!(list[0]["name"], "Quarterly check");
+    assert_eq!(list["can_manage"], true);
+    let reviews = list["reviews"].as_array().unwrap();
+    assert_eq!(reviews.len(), 1, "the refused ones were not stored");
+    assert_eq!(reviews[0]["name"], "Quarterly check");
     assert!(
-        list[0]["instance"].is_array(),
+        reviews[0]["instance"].is_array(),
         "a review starting now opens at once: {list}"
+    );
+    let names = |i: usize| roles[i]["info"]["name"].as_str().unwrap().to_owned();
+    assert_eq!(
+        reviews[0]["roles"],
+        serde_json::json!([names(0), names(1)]),
+        "one review covers both roles"
     );
 }
 

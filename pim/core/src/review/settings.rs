@@ -92,6 +92,16 @@ impl ReviewSettings {
     const MAX_ROLES: usize = 50;
     const MAX_PEOPLE: usize = 20;
 
+    /// The default reminders that fit a review of `duration_days` (a one-day review gets only
+    /// the 12-hour one).
+    #[must_use]
+    pub fn default_reminders_for(duration_days: u32) -> Vec<u32> {
+        Self::DEFAULT_REMINDER_HOURS
+            .into_iter()
+            .filter(|h| *h < duration_days.saturating_mul(24))
+            .collect()
+    }
+
     /// Checks the settings and returns them cleaned (trimmed text, lower-cased, deduplicated
     /// addresses, reminders latest first). `scope_has_tier_zero` says whether a tier-0 role is
     /// in scope.

@@ -253,3 +253,10 @@ fn nobody_reviews_their_own_assignment_unless_it_is_a_self_review() {
     assert!(reviewers_for(&own_fallback, no_manager, &[]).is_empty());
     assert_eq!(reviewers_for(&ReviewerRule::SelfReview, subject, &[]), [me]);
 }
+
+#[test]
+fn default_reminders_drop_those_that_would_come_before_a_short_review_starts() {
+    assert_eq!(ReviewSettings::default_reminders_for(14), vec![48, 12]);
+    assert_eq!(ReviewSettings::default_reminders_for(1), vec![12]);
+    assert!(ReviewSettings::default_reminders_for(0).is_empty());
+}
