@@ -21,6 +21,7 @@ use crate::pages::{
     approvals::{ApprovalDetailPage, ApprovalsPage},
     assignment_extend::ExtendAssignmentPage,
     assignments::AssignmentsPage,
+    audit::{AuditPage, MyAuditPage},
     enroll::EnrollPage,
     home::HomePage,
     my_requests::MyRequestsPage,
@@ -82,6 +83,8 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/approvals") view=ApprovalsPage />
                     <Route path=path!("/approvals/:id") view=ApprovalDetailPage />
                     <Route path=path!("/reviews") view=ReviewsPage />
+                    <Route path=path!("/audit") view=AuditPage />
+                    <Route path=path!("/audit/mine") view=MyAuditPage />
                     <Route path=path!("/settings/roles") view=RolesPage />
                     <Route path=path!("/settings/roles/:id") view=RolePolicyPage />
                     <Route path=path!("/settings/assignments") view=AssignmentsPage />

@@ -14,6 +14,8 @@ use crate::error::{AppError, ErrorKind};
 pub struct AppState {
     pub leptos_options: LeptosOptions,
     pub pim: Pim,
+    /// Where the audit chain's checkpoints are written, for the auditors' Verify button.
+    pub audit_checkpoints: pim_service::audit_checkpoints::CheckpointFile,
     pub client_ip: ClientIpRule,
 }
 

@@ -137,4 +137,10 @@ async function checkResults(admin: Page): Promise<void> {
   await goto(admin, '/settings/assignments');
   await expect(admin.getByRole('row', { name: /Kai Keeper.*Ledger administrator/ })).toHaveCount(1);
   await expect(admin.getByRole('row', { name: /Lee Leaver.*Ledger administrator/ })).toHaveCount(0);
+
+  // The audit log holds the removal, done by Stint itself (auto-apply), and its chain verifies.
+  await goto(admin, '/audit?action=review.assignment_removed');
+  await expect(admin.getByRole('row', { name: /review\.assignment_removed.*Stint.*Lee Leaver/ })).toHaveCount(1);
+  await admin.getByRole('button', { name: 'Verify the chain' }).click();
+  await expect(admin.getByText(/The audit log is intact: \d+ events verified/)).toBeVisible();
 }

@@ -1,7 +1,6 @@
 //! Stint's server: configuration, wiring and background jobs. No rules live here.
 #![forbid(unsafe_code)]
 
-pub mod audit_checkpoints;
 pub mod config;
 pub mod downloads;
 pub mod security;

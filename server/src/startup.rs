@@ -12,6 +12,7 @@ use axum::middleware::{from_fn, from_fn_with_state};
 use axum::serve::ListenerExt;
 use leptos::prelude::*;
 use leptos_axum::{LeptosRoutes, generate_route_list};
+use pim_service::audit_checkpoints::CheckpointFile;
 use pim_service::{BootstrapOutcome, Clock, Pim, PimConfig};
 use pim_store::Store;
 use secrecy::ExposeSecret;
@@ -74,9 +75,10 @@ impl Application {
         crate::tasks::spawn_session_cleanup(session_store.clone());
         crate::tasks::spawn_due_work(pim.clone(), settings.due_work_seconds);
         crate::tasks::spawn_delivery(pim.clone());
-        crate::audit_checkpoints::spawn_checkpoints(
+        let checkpoints = CheckpointFile::in_data_dir(&settings.data_dir);
+        crate::tasks::spawn_checkpoints(
             pim.clone(),
-            crate::audit_checkpoints::CheckpointFile::in_data_dir(&settings.data_dir),
+            checkpoints.clone(),
             settings.audit_checkpoint_seconds,
         );
         let secure = settings.secure_cookies();
@@ -103,6 +105,7 @@ impl Application {
         let state = AppState {
             leptos_options,
             pim: pim.clone(),
+            audit_checkpoints: checkpoints,
             client_ip: ClientIpRule {
                 header: (!settings.trusted_proxy_header.is_empty())
                     .then(|| http::HeaderName::try_from(settings.trusted_proxy_header.as_str()))
@@ -175,8 +178,8 @@ impl Application {
             .await
             .context("the database could not be opened")?;
         let store = Store::new(db, &audit_key(settings, false)?);
-        let file = crate::audit_checkpoints::CheckpointFile::in_data_dir(&settings.data_dir);
-        let (report, intact) = crate::audit_checkpoints::verify(&store, &file).await?;
+        let file = CheckpointFile::in_data_dir(&settings.data_dir);
+        let (report, intact) = pim_service::audit_checkpoints::verify(&store, &file).await?;
         println!("{report}");
         Ok(intact)
     }

@@ -65,3 +65,33 @@ pub fn spawn_delivery(pim: Pim) {
 }
 
 const DELIVERY_SECONDS: u64 = 5;
+
+/// Checkpoints at start and then every `seconds` while the log grows.
+pub fn spawn_checkpoints(
+    pim: Pim,
+    file: pim_service::audit_checkpoints::CheckpointFile,
+    seconds: u64,
+) {
+    tokio::spawn(async move {
+        let mut last = file
+            .read()
+            .ok()
+            .and_then(|all| all.iter().map(|c| c.seq).max());
+        let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(seconds));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match pim_service::audit_checkpoints::checkpoint_if_moved(
+                pim.store(),
+                &file,
+                last,
+                pim.now(),
+            )
+            .await
+            {
+                Ok(seq) => last = Some(seq),
+                Err(err) => tracing::error!(error = %err, "audit checkpoint not written"),
+            }
+        }
+    });
+}

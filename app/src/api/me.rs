@@ -24,6 +24,7 @@ pub struct MeView {
     pub can_manage_security: bool,
     /// Auditors (Security Reader) and role administrators read access reviews.
     pub can_read_reviews: bool,
+    pub can_read_audit: bool,
     /// Requests waiting for this person's decision (the Approvals badge).
     pub pending_approvals: usize,
 }
@@ -46,6 +47,7 @@ pub async fn current_user() -> Result<Option<MeView>, AppError> {
         can_manage_users: principal.as_user_admin().is_some(),
         can_manage_roles: principal.as_role_admin().is_some(),
         can_manage_security: principal.can(pim_core::role::Permission::ManageSecurity),
+        can_read_audit: principal.can(pim_core::role::Permission::ReadAudit),
         can_read_reviews: principal.can(pim_core::role::Permission::ManageRoles)
             || principal.can(pim_core::role::Permission::ReadAudit),
         display_name: principal.display_name,

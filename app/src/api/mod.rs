@@ -5,6 +5,7 @@
 pub mod account;
 pub mod approvals;
 pub mod assignments;
+pub mod audit;
 pub mod auth;
 pub mod fields;
 pub mod me;

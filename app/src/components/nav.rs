@@ -34,12 +34,16 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
             </A>
             <A href="/reviews">"Reviews"</A>
             <A href="/account">"My account"</A>
+            <A href="/audit/mine">"My audit"</A>
             <Show when=move || me.can_manage_roles>
                 <A href="/settings/roles">"Roles"</A>
                 <A href="/settings/assignments">"Assignments"</A>
             </Show>
             <Show when=move || me.can_read_reviews>
                 <A href="/settings/reviews">"Access reviews"</A>
+            </Show>
+            <Show when=move || me.can_read_audit>
+                <A href="/audit">"Audit"</A>
             </Show>
             <Show when=move || me.can_manage_users>
                 <A href="/settings/users">"Users"</A>

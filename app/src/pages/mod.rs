@@ -3,6 +3,7 @@ pub mod activate;
 pub mod approvals;
 pub mod assignment_extend;
 pub mod assignments;
+pub mod audit;
 pub mod enroll;
 pub mod home;
 pub mod my_requests;

@@ -7,6 +7,8 @@ pub mod activation;
 pub mod approvals;
 mod assignment_extension;
 pub mod assignments;
+pub mod audit_checkpoints;
+pub mod audit_log;
 mod bootstrap;
 pub mod clock;
 mod due_work;

@@ -40,7 +40,7 @@ pub struct ReviewForm {
     pub report_recipients: String,
 }
 
-fn invalid(field: &'static str, reason: &'static str) -> ServiceError {
+pub(crate) fn invalid(field: &'static str, reason: &'static str) -> ServiceError {
     ServiceError::InvalidInput(ParseError::Invalid { field, reason })
 }
 
@@ -60,7 +60,7 @@ fn number(text: &str, field: &'static str) -> Result<u32, ServiceError> {
 }
 
 /// Midnight UTC of a `YYYY-MM-DD` date.
-fn date(text: &str, field: &'static str) -> Result<Timestamp, ServiceError> {
+pub(crate) fn date(text: &str, field: &'static str) -> Result<Timestamp, ServiceError> {
     let bad = || invalid(field, "must be a date like 2030-01-31");
     let mut parts = text.trim().splitn(3, '-').map(str::parse::<i64>);
     let (Some(Ok(y)), Some(Ok(m)), Some(Ok(d))) = (parts.next(), parts.next(), parts.next()) else {

@@ -11,6 +11,7 @@ pub mod activations;
 pub mod approvals;
 pub mod assignments;
 mod audit;
+pub mod audit_search;
 mod ceremonies;
 pub mod changes;
 mod connect;

@@ -3,8 +3,8 @@
 
 use pim_core::Timestamp;
 use pim_core::audit::{AuditAction, AuditEvent};
+use pim_service::audit_checkpoints::{CheckpointFile, checkpoint_if_moved, verify};
 use pim_store::{Store, on_pool};
-use server::audit_checkpoints::{CheckpointFile, checkpoint_if_moved, verify};
 
 async fn append(store: &Store, n: i64) {
     for i in 0..n {

@@ -2,6 +2,7 @@
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
 mod activation;
+mod audit;
 mod audit_checkpoints;
 mod helpers;
 mod passkey_flows;

@@ -1,4 +1,4 @@
-//! Chain-head checkpoints written outside the database, and the `verify-audit` command.
+//! Chain-head checkpoints written outside the database, and the report of `verify-audit`.
 //!
 //! Whoever can edit the database can cut the log's tail and rewind its head row; a checkpoint
 //! kept in a file remembers how far the chain had reached, so `verify` notices.
@@ -8,7 +8,6 @@ use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use pim_core::audit::Checkpoint;
-use pim_service::Pim;
 use pim_store::{AuditVerification, Store};
 
 /// An append-only JSON-lines file of checkpoints.
@@ -75,25 +74,6 @@ pub async fn checkpoint_if_moved(
         file.append(&head)?;
     }
     Ok(head.seq)
-}
-
-/// Checkpoints at start and then every `seconds` while the log grows.
-pub fn spawn_checkpoints(pim: Pim, file: CheckpointFile, seconds: u64) {
-    tokio::spawn(async move {
-        let mut last = file
-            .read()
-            .ok()
-            .and_then(|all| all.iter().map(|c| c.seq).max());
-        let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(seconds));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        loop {
-            tick.tick().await;
-            match checkpoint_if_moved(pim.store(), &file, last, pim.now()).await {
-                Ok(seq) => last = Some(seq),
-                Err(err) => tracing::error!(error = %err, "audit checkpoint not written"),
-            }
-        }
-    });
 }
 
 /// Verifies the chain against the checkpoint file; the text to print and whether it held.
