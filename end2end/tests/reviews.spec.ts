@@ -60,6 +60,8 @@ test('an administrator reviews who keeps a role: the denied eligibility is remov
   await expect(beaResult).toContainText('Moved to the payments team');
   await expect(beaResult).toContainText('removed');
   await expect(admin.getByRole('row', { name: /Dana Dev/ })).toContainText('keep (reviewer)');
+  // Dana was approved without a reason: Bea's reason stayed in Bea's row.
+  await expect(admin.getByRole('row', { name: /Dana Dev/ })).not.toContainText('Moved to the payments team');
 
   await goto(admin, '/settings/assignments');
   await expect(admin.getByRole('row', { name: /Dana Dev.*Audit vault keeper/ })).toHaveCount(1);

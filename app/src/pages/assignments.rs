@@ -83,11 +83,13 @@ pub fn AssignmentsPage() -> impl IntoView {
                         let p = page();
                         let more = view.has_more;
                         let (r, k) = (role_filter(), kind_filter());
+                        let (now, rows) = (view.now, view.assignments);
                         view! {
                             <table class="list">
                                 <thead><tr><th>"Person"</th><th>"Role"</th><th>"Type"</th><th>"Ends"</th><th>"Justification"</th><th>"Change"</th></tr></thead>
                                 <tbody>
-                                    {view.assignments.into_iter().map(|a| view! { <AssignmentRow a now=view.now remove /> }).collect_view()}
+                                    // Keyed: a removal's typed reason must not move to the next row.
+                                    <For each=move || rows.clone() key=|a| a.id children=move |a| view! { <AssignmentRow a now remove /> } />
                                 </tbody>
                             </table>
                             <nav class="pager" aria-label="Pages">

@@ -36,7 +36,7 @@ pub fn ReviewsPage() -> impl IntoView {
                         <p class="empty">"Nothing to review. When an access review asks you about someone's role, it appears here."</p>
                     }.into_any(),
                     Ok(view) => {
-                        let now = view.now;
+                        let (now, items) = (view.now, view.items);
                         view! {
                             <p>"Should each person keep their role? Deny needs a reason; what you do not answer by the review's end gets its default decision."</p>
                             <ActionForm action=accept attr:class="inline">
@@ -45,7 +45,9 @@ pub fn ReviewsPage() -> impl IntoView {
                             <table class="list">
                                 <thead><tr><th>"Person"</th><th>"Role"</th><th>"Recommendation"</th><th>"Evidence"</th><th>"Your answer"</th></tr></thead>
                                 <tbody>
-                                    {view.items.into_iter().map(|item| view! { <ItemRow item now decide /> }).collect_view()}
+                                    // Keyed, so that after an answer the next row does not inherit the
+                                    // reason typed into the row that was answered.
+                                    <For each=move || items.clone() key=|item| item.id.clone() children=move |item| view! { <ItemRow item now decide /> } />
                                 </tbody>
                             </table>
                         }.into_any()
