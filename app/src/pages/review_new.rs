@@ -45,6 +45,7 @@ pub fn NewReviewForm(
                 <textarea name="reviewer_emails"></textarea></label>
             <label>"Start (UTC date, empty for now) "<input type="date" name="starts_on" /></label>
             <label>"Duration (days) "<input name="duration_days" value="14" inputmode="numeric" required /></label>
+            <label>"Reminders (hours before the end; empty for 48 and 12 where they fit) "<input name="reminder_hours" placeholder="48, 12" /></label>
             <label>"Recurrence "
                 <select name="recurrence">
                     <option value="one_time">"One time"</option>

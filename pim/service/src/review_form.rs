@@ -27,6 +27,8 @@ pub struct ReviewForm {
     /// `YYYY-MM-DD` (UTC); today or empty starts at once.
     pub starts_on: String,
     pub duration_days: String,
+    /// Hours before the end, separated by commas or spaces; empty for the defaults that fit.
+    pub reminder_hours: String,
     pub recurrence: String,
     /// `never`, `on_date` or `after_occurrences`.
     pub end: String,
@@ -57,6 +59,18 @@ fn number(text: &str, field: &'static str) -> Result<u32, ServiceError> {
     text.trim()
         .parse()
         .map_err(|_| invalid(field, "must be a whole number"))
+}
+
+/// `48, 12` or `48 12`: whole hours before the end.
+fn reminders(text: &str) -> Result<Vec<u32>, ServiceError> {
+    text.split([',', ' '])
+        .filter(|h| !h.is_empty())
+        .map(|h| {
+            h.trim_end_matches('h')
+                .parse()
+                .map_err(|_| invalid("Reminders", "whole hours before the end, like 48, 12"))
+        })
+        .collect()
 }
 
 /// Midnight UTC of a `YYYY-MM-DD` date.
@@ -183,7 +197,10 @@ impl Pim {
             duration_days,
             recurrence: code(&form.recurrence, "Recurrence", "unknown recurrence")?,
             end,
-            reminder_hours: ReviewSettings::default_reminders_for(duration_days),
+            reminder_hours: match form.reminder_hours.trim() {
+                "" => ReviewSettings::default_reminders_for(duration_days),
+                hours => reminders(hours)?,
+            },
             default_decision,
             require_reason_on_approve: form.require_reason_on_approve,
             auto_apply: form.auto_apply,

@@ -487,6 +487,15 @@ async fn the_review_form_finds_people_by_e_mail_and_names_the_field_it_refuses()
         ..form.clone()
     };
     assert!(refusal(bad_date).await.contains("Start"));
+    let bad_reminder = pim_service::review_form::ReviewForm {
+        reminder_hours: "two days".into(),
+        ..form.clone()
+    };
+    assert!(refusal(bad_reminder).await.contains("Reminders"));
+    let form = pim_service::review_form::ReviewForm {
+        reminder_hours: "72h, 24".into(),
+        ..form
+    };
 
     let id =
         w.f.pim
@@ -511,6 +520,7 @@ async fn the_review_form_finds_people_by_e_mail_and_names_the_field_it_refuses()
         w.f.pim.now(),
         "no date starts at once"
     );
+    assert_eq!(review.settings.reminder_hours, vec![72, 24]);
     assert!(
         review.latest.is_some(),
         "a review starting now opens at once"

@@ -49,6 +49,7 @@ fn review_form<'a>(name: &'a str, role: &'a str, default: &'a str) -> Vec<(&'a s
         ("reviewer_emails", ""),
         ("starts_on", ""),
         ("duration_days", "14"),
+        ("reminder_hours", ""),
         ("recurrence", "quarterly"),
         ("end", "never"),
         ("end_date", ""),
