@@ -70,12 +70,6 @@ impl Pim {
         self.page_of(&filter, before_seq).await
     }
 
-    /// One event, for its detail view.
-    pub async fn audit_event(&self, who: &Principal, seq: i64) -> Result<AuditEntry, ServiceError> {
-        Self::require_audit_reader(who)?;
-        (self.store().audit_event(seq).await?).ok_or(ServiceError::NotFound)
-    }
-
     /// Recomputes the chain against its key and `checkpoints` (written outside the database).
     pub async fn verify_audit(
         &self,
