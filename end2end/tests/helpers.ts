@@ -90,3 +90,24 @@ export async function enrolled(browser: Browser, link: string, name: string): Pr
   await expect(page.getByRole('heading', { name: `Welcome, ${name}` })).toBeVisible();
   return page;
 }
+
+/** Makes the person with `email` eligible for `role` for 30 days, as the signed-in administrator. */
+export async function makeEligible(admin: Page, email: string, role: string): Promise<void> {
+  await goto(admin, '/settings/assignments');
+  await admin.getByLabel('Person (e-mail)').fill(email);
+  await admin.getByLabel('Role', { exact: true }).selectOption({ label: role });
+  const lastDay = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
+  await admin.getByLabel('Last day (UTC)').fill(lastDay);
+  await admin.getByLabel('Justification').fill('Keeps the audit vault');
+  await admin.getByRole('button', { name: 'Assign' }).click();
+  await expect(admin.getByText('Assignment added.')).toBeVisible();
+}
+
+/** Creates a role (tier 1 unless `tier` says otherwise) as the signed-in administrator. */
+export async function createRole(admin: Page, name: string, tier = ''): Promise<void> {
+  await goto(admin, '/settings/roles');
+  await admin.getByLabel('Name').fill(name);
+  if (tier) await admin.getByLabel('Tier').selectOption(tier);
+  await admin.getByRole('button', { name: 'Create role' }).click();
+  await expect(admin.getByRole('link', { name: 'Review its policy' })).toBeVisible();
+}

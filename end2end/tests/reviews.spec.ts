@@ -1,23 +1,5 @@
-import { expect, test, type Page } from '@playwright/test';
-import { advanceClock, enrolled, goto, invite, runDueWork, signInAsAdmin } from './helpers';
-
-async function makeEligible(admin: Page, email: string, role: string): Promise<void> {
-  await goto(admin, '/settings/assignments');
-  await admin.getByLabel('Person (e-mail)').fill(email);
-  await admin.getByLabel('Role', { exact: true }).selectOption({ label: role });
-  const lastDay = new Date(Date.now() + 30 * 86_400_000).toISOString().slice(0, 10);
-  await admin.getByLabel('Last day (UTC)').fill(lastDay);
-  await admin.getByLabel('Justification').fill('Keeps the audit vault');
-  await admin.getByRole('button', { name: 'Assign' }).click();
-  await expect(admin.getByText('Assignment added.')).toBeVisible();
-}
-
-async function createRole(admin: Page, name: string): Promise<void> {
-  await goto(admin, '/settings/roles');
-  await admin.getByLabel('Name').fill(name);
-  await admin.getByRole('button', { name: 'Create role' }).click();
-  await expect(admin.getByRole('link', { name: 'Review its policy' })).toBeVisible();
-}
+import { expect, test } from '@playwright/test';
+import { advanceClock, createRole, enrolled, goto, invite, makeEligible, runDueWork, signInAsAdmin } from './helpers';
 
 // Runs after foundation.spec.ts, whose first administrator it signs in as.
 test('an administrator reviews who keeps a role: the denied eligibility is removed and the results say who decided and why', async ({ page: admin }) => {
@@ -145,4 +127,18 @@ async function checkResults(admin: Page): Promise<void> {
   await expect(admin.getByRole('row', { name: /review\.assignment_removed.*Stint.*Lee Leaver/ })).toHaveCount(1);
   await admin.getByRole('button', { name: 'Verify the chain' }).click();
   await expect(admin.getByText(/The audit log is intact: \d+ events verified/)).toBeVisible();
+
+  // Everything about the role, from the filter form, then the same events as a download.
+  await goto(admin, '/audit');
+  await admin.getByLabel('Role', { exact: true }).fill('Ledger administrator');
+  await admin.getByRole('button', { name: 'Filter' }).click();
+  await expect(admin).toHaveURL(/role=Ledger(\+|%20)administrator/);
+  await expect(admin.getByRole('row', { name: /review\.assignment_removed.*Lee Leaver/ })).toHaveCount(1);
+  const exportHref = await admin.getByRole('link', { name: 'CSV', exact: true }).getAttribute('href');
+  expect(exportHref).toContain('role=Ledger%20administrator');
+  const events = (await (await admin.request.get(exportHref!)).text()).trim().split('\n');
+  expect(events[0]).toMatch(/^seq,time,action,outcome,/);
+  expect(events.length).toBeGreaterThan(2);
+  expect(events.slice(1).every((line) => line.includes('Ledger administrator'))).toBe(true);
+  expect(events.some((line) => line.includes('review.assignment_removed'))).toBe(true);
 }

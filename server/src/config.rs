@@ -27,6 +27,17 @@ pub struct Settings {
     /// How often the audit chain's head is written to `audit-checkpoints.jsonl` in the data
     /// directory (when it moved).
     pub audit_checkpoint_seconds: u64,
+    /// `host:port` of a syslog receiver (RFC 5424 over TCP) that gets every audit event;
+    /// empty for none.
+    #[serde(default)]
+    pub audit_syslog: String,
+    /// An HTTP(S) endpoint that gets every audit event as JSON lines; empty for none. Plain
+    /// http only to this machine.
+    #[serde(default)]
+    pub audit_http_url: String,
+    /// Bearer token sent to `audit_http_url`.
+    #[serde(default)]
+    pub audit_http_token: Option<SecretString>,
     /// A header carrying the client address (e.g. `X-Forwarded-For`), believed only when the
     /// direct peer is one of `trusted_proxies`.
     pub trusted_proxy_header: String,
@@ -104,6 +115,8 @@ impl Settings {
         if !(1..=86_400).contains(&self.due_work_seconds) {
             return invalid("STINT_DUE_WORK_SECONDS must be between 1 and 86400".into());
         }
+        self.validate_audit_streams()
+            .map_err(ConfigError::Invalid)?;
         if let Err(bad) = self.proxy_networks() {
             return invalid(format!(
                 "STINT_TRUSTED_PROXIES: {bad} is not a network like 10.0.0.0/8"
@@ -124,6 +137,63 @@ impl Settings {
             );
         }
         Ok(())
+    }
+
+    fn validate_audit_streams(&self) -> Result<(), String> {
+        if !self.audit_syslog.is_empty() {
+            let port = (self.audit_syslog.rsplit_once(':')).and_then(|(host, port)| {
+                (!host.is_empty())
+                    .then(|| port.parse::<u16>().ok())
+                    .flatten()
+            });
+            if port.is_none_or(|p| p == 0) {
+                return Err(format!(
+                    "STINT_AUDIT_SYSLOG must be host:port, like siem.example.org:6514, not {}",
+                    self.audit_syslog
+                ));
+            }
+        }
+        if !self.audit_http_url.is_empty() {
+            let url = Url::parse(&self.audit_http_url)
+                .map_err(|e| format!("STINT_AUDIT_HTTP_URL is not a URL: {e}"))?;
+            let local = matches!(url.host_str(), Some("localhost" | "127.0.0.1" | "[::1]"));
+            match url.scheme() {
+                "https" => {}
+                "http" if local => {}
+                "http" => {
+                    return Err(
+                        "STINT_AUDIT_HTTP_URL uses plain http to another machine; audit events \
+                         go out over https only"
+                            .into(),
+                    );
+                }
+                other => return Err(format!("STINT_AUDIT_HTTP_URL: {other} is not http(s)")),
+            }
+        }
+        Ok(())
+    }
+
+    /// The configured audit streams to SIEMs.
+    pub fn audit_streams(&self) -> Vec<pim_notify::audit_stream::Target> {
+        use pim_notify::audit_stream::Target;
+        use secrecy::ExposeSecret;
+        let mut streams = Vec::new();
+        if !self.audit_syslog.is_empty() {
+            streams.push(Target::Syslog {
+                address: self.audit_syslog.clone(),
+                hostname: self.public_url.host_str().unwrap_or("stint").to_owned(),
+            });
+        }
+        if !self.audit_http_url.is_empty() {
+            let token = (self.audit_http_token.as_ref())
+                .map(|t| t.expose_secret().to_owned())
+                .filter(|t| !t.is_empty());
+            streams.push(Target::Http {
+                url: self.audit_http_url.clone(),
+                token,
+            });
+        }
+        streams
     }
 
     /// The trusted proxies as networks; a bare address counts as a single host.

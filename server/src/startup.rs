@@ -81,6 +81,9 @@ impl Application {
             checkpoints.clone(),
             settings.audit_checkpoint_seconds,
         );
+        for target in settings.audit_streams() {
+            crate::tasks::spawn_audit_stream(pim.clone(), target);
+        }
         let secure = settings.secure_cookies();
         let sessions = SessionManagerLayer::new(session_store)
             .with_name(if secure { "__Host-stint" } else { "stint" })
@@ -123,6 +126,10 @@ impl Application {
             .route(
                 "/settings/reviews/{id}/export/{format}",
                 axum::routing::get(crate::downloads::review_export),
+            )
+            .route(
+                "/audit/export/{format}",
+                axum::routing::get(crate::downloads::audit_export),
             )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .with_state(state)

@@ -95,3 +95,33 @@ pub fn spawn_checkpoints(
         }
     });
 }
+
+/// How often a stream looks for new audit events; after a failure it waits twice as long
+/// each time, up to [`AUDIT_STREAM_MAX_BACKOFF`].
+const AUDIT_STREAM_SECONDS: u64 = 2;
+const AUDIT_STREAM_MAX_BACKOFF: u64 = 60;
+
+/// Streams the audit log to one SIEM target, from its persisted cursor on.
+pub fn spawn_audit_stream(pim: Pim, target: pim_notify::audit_stream::Target) {
+    let name = target.stream_name();
+    let mut stream = match pim_notify::audit_stream::AuditStream::new(pim.store().clone(), target) {
+        Ok(stream) => stream,
+        Err(err) => {
+            tracing::error!(error = %err, stream = name, "audit stream cannot start: no HTTP client");
+            return;
+        }
+    };
+    tokio::spawn(async move {
+        let mut wait = AUDIT_STREAM_SECONDS;
+        loop {
+            match stream.catch_up(pim.now()).await {
+                Ok(_) => wait = AUDIT_STREAM_SECONDS,
+                Err(err) => {
+                    wait = (wait * 2).min(AUDIT_STREAM_MAX_BACKOFF);
+                    tracing::warn!(error = %err, stream = name, retry_in = wait, "audit stream paused");
+                }
+            }
+            tokio::time::sleep(tokio::time::Duration::from_secs(wait)).await;
+        }
+    });
+}

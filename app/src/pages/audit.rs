@@ -10,7 +10,9 @@ use crate::components::time::DateTime;
 use crate::error::AppError;
 use crate::pages::LoadError;
 
-const FILTERS: [&str; 6] = ["actor", "subject", "action", "outcome", "from", "to"];
+const FILTERS: [&str; 7] = [
+    "actor", "subject", "action", "role", "outcome", "from", "to",
+];
 
 /// Audit: filters in the query string, so a filtered view is a link an auditor can share.
 #[component]
@@ -25,8 +27,8 @@ pub fn AuditPage() -> impl IntoView {
     };
     let page = Resource::new(
         move || (FILTERS.map(field), before()),
-        |([actor, subject, action, outcome, from, to], before)| {
-            audit_log(actor, subject, action, outcome, from, to, before)
+        |([actor, subject, action, role, outcome, from, to], before)| {
+            audit_log(actor, subject, action, role, outcome, from, to, before)
         },
     );
     let verify = ServerAction::<VerifyAuditLog>::new();
@@ -38,6 +40,7 @@ pub fn AuditPage() -> impl IntoView {
             <label>"Actor (e-mail) "<input type="email" name="actor" value=field("actor") /></label>
             <label>"About (e-mail) "<input type="email" name="subject" value=field("subject") /></label>
             <label>"Action "<input name="action" value=field("action") placeholder="role.selfActivate" /></label>
+            <label>"Role "<input name="role" value=field("role") placeholder="Global Administrator" /></label>
             <label>"Outcome "
                 <select name="outcome">
                     <option value="">"Any"</option>
@@ -50,6 +53,11 @@ pub fn AuditPage() -> impl IntoView {
             <button type="submit" class="button secondary">"Filter"</button>
             " "<a href="/audit">"Clear"</a>
         </form>
+        <p class="downloads">
+            "Download these events: "
+            <a href=move || export_href("csv", &FILTERS.map(field)) download>"CSV"</a>" · "
+            <a href=move || export_href("jsonl", &FILTERS.map(field)) download>"JSON lines"</a>
+        </p>
         <ActionForm action=verify attr:class="inline">
             <button type="submit" class="button secondary">"Verify the chain"</button>
         </ActionForm>
@@ -140,6 +148,15 @@ fn EventRow(e: AuditEventView) -> impl IntoView {
             </td>
         </tr>
     }
+}
+
+/// The export of the events the filters select (all of them, not one page).
+fn export_href(format: &str, values: &[String; 7]) -> String {
+    let query: Vec<String> = (FILTERS.iter().zip(values))
+        .filter(|(_, v)| !v.is_empty())
+        .map(|(name, value)| format!("{name}={}", encode(value)))
+        .collect();
+    format!("/audit/export/{format}?{}", query.join("&"))
 }
 
 /// Percent-encodes a query value (e-mail addresses and dates need only a few escapes).

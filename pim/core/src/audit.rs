@@ -65,6 +65,7 @@ pub enum AuditAction {
     ReviewApplied,
     ReviewRemovedAssignment,
     ReviewEnded,
+    AuditExported,
 }
 
 impl AuditAction {
@@ -121,6 +122,7 @@ impl AuditAction {
             Self::ReviewApplied => "review.applied",
             Self::ReviewRemovedAssignment => "review.assignment_removed",
             Self::ReviewEnded => "review.ended",
+            Self::AuditExported => "audit.exported",
         }
     }
 }

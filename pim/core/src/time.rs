@@ -39,6 +39,18 @@ impl Timestamp {
             .unwrap_or_else(|| self.0.to_string())
     }
 
+    /// "2026-11-28T14:05:09Z": RFC 3339 in UTC, for machines (exports, syslog, SIEMs).
+    #[must_use]
+    pub fn rfc3339(self) -> String {
+        time::OffsetDateTime::from_unix_timestamp(self.0)
+            .ok()
+            .and_then(|dt| {
+                dt.format(&time::format_description::well_known::Rfc3339)
+                    .ok()
+            })
+            .unwrap_or_else(|| self.0.to_string())
+    }
+
     /// Seconds from `self` until `later`; negative when `later` is in the past.
     #[must_use]
     pub const fn seconds_until(self, later: Timestamp) -> i64 {
@@ -82,5 +94,13 @@ mod tests {
     #[test]
     fn a_past_instant_reads_as_zero() {
         assert_eq!(humanize_seconds(-30), "0 s");
+    }
+
+    #[test]
+    fn machines_get_rfc_3339_in_utc() {
+        assert_eq!(
+            Timestamp::from_unix(1_800_000_000).rfc3339(),
+            "2027-01-15T08:00:00Z"
+        );
     }
 }

@@ -6,6 +6,7 @@
 //! recording it; webhooks carry the message id as `Idempotency-Key` for that case.
 #![forbid(unsafe_code)]
 
+pub mod audit_stream;
 mod channels;
 
 use std::time::Duration;

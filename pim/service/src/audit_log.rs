@@ -21,6 +21,8 @@ pub struct AuditQuery {
     pub actor_email: String,
     pub subject_email: String,
     pub action: String,
+    /// A role's exact name.
+    pub role: String,
     /// `success`, `failure` or empty for both.
     pub outcome: String,
     /// `YYYY-MM-DD` (UTC), inclusive.
@@ -80,6 +82,16 @@ impl Pim {
         Ok(self.store().verify_audit(checkpoints).await?)
     }
 
+    /// The filter of the audit page, for an export of the same events.
+    pub(crate) async fn audit_reader_filter(
+        &self,
+        who: &Principal,
+        query: &AuditQuery,
+    ) -> Result<AuditFilter, ServiceError> {
+        Self::require_audit_reader(who)?;
+        self.audit_filter(query).await
+    }
+
     async fn page_of(
         &self,
         filter: &AuditFilter,
@@ -116,6 +128,10 @@ impl Pim {
         if action.len() > 100 {
             return Err(invalid("Action", "at most 100 characters"));
         }
+        let role = q.role.trim();
+        if role.len() > 200 {
+            return Err(invalid("Role", "at most 200 characters"));
+        }
         let from = (!q.from.trim().is_empty())
             .then(|| date(&q.from, "From"))
             .transpose()?;
@@ -132,6 +148,7 @@ impl Pim {
             subject: person(&q.subject_email, "Subject").await?,
             involving: None,
             action: (!action.is_empty()).then(|| action.to_owned()),
+            role: (!role.is_empty()).then(|| role.to_owned()),
             outcome,
             from,
             to,

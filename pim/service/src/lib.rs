@@ -8,6 +8,7 @@ pub mod approvals;
 mod assignment_extension;
 pub mod assignments;
 pub mod audit_checkpoints;
+pub mod audit_export;
 pub mod audit_log;
 mod bootstrap;
 pub mod clock;

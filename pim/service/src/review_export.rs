@@ -52,7 +52,7 @@ fn row<'a>(review: &'a str, item: &'a StoredItem) -> ExportRow<'a> {
 
 /// A spreadsheet runs a cell that starts with `=`, `+`, `-`, `@` or a tab as a formula; such
 /// text (a reviewer's reason, a name) is prefixed with `'` so it stays text.
-fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
+pub(crate) fn spreadsheet_safe(text: &str) -> std::borrow::Cow<'_, str> {
     if text.starts_with(['=', '+', '-', '@', '\t', '\r']) {
         format!("'{text}").into()
     } else {

@@ -13,6 +13,8 @@ pub struct AuditFilter {
     pub involving: Option<UserId>,
     /// An action code, e.g. `role.selfActivate`.
     pub action: Option<String>,
+    /// A role's name as the event's details record it (`"role"`).
+    pub role: Option<String>,
     /// `success` or `failure`.
     pub outcome: Option<String>,
     /// At or after.
@@ -28,6 +30,30 @@ pub struct AuditEntry {
     pub record: AuditRecord,
     pub actor_name: Option<String>,
     pub subject_name: Option<String>,
+}
+
+impl AuditEntry {
+    /// The event as exports and SIEM streams carry it: its time in RFC 3339, the people's
+    /// ids and names, the details as an object, and both hashes (so a receiver can
+    /// de-duplicate on `seq` and check the chain).
+    #[must_use]
+    pub fn to_json(&self) -> serde_json::Value {
+        let r = &self.record;
+        serde_json::json!({
+            "seq": r.seq,
+            "time": Timestamp::from_unix(r.at).rfc3339(),
+            "action": r.action,
+            "outcome": r.outcome,
+            "actor_id": r.actor_id,
+            "actor": self.actor_name,
+            "subject_id": r.subject_user_id,
+            "subject": self.subject_name,
+            "details": serde_json::from_str::<serde_json::Value>(&r.details)
+                .unwrap_or_else(|_| r.details.clone().into()),
+            "prev_hash": r.prev_hash,
+            "hash": r.hash,
+        })
+    }
 }
 
 enum Bind {
@@ -60,9 +86,18 @@ impl Where {
     }
 }
 
+/// The role named in an event's details; the same expression as the `audit_events_role`
+/// index of each engine, so the planner uses it.
+fn role_expression(db: &crate::Db) -> &'static str {
+    match db {
+        crate::Db::Sqlite(_) => "json_extract(e.details, '$.role')",
+        crate::Db::Postgres(_) => "((e.details::jsonb) ->> 'role')",
+    }
+}
+
 impl AuditFilter {
     /// The WHERE clause (from `$1`) and its values.
-    fn clause(&self, before_seq: Option<i64>) -> (String, Vec<Bind>) {
+    fn clause(&self, db: &crate::Db, before_seq: Option<i64>) -> (String, Vec<Bind>) {
         let mut w = Where::default();
         let text = |u: UserId| Bind::Text(u.to_string());
         if let Some(seq) = before_seq {
@@ -82,6 +117,12 @@ impl AuditFilter {
         }
         if let Some(a) = &self.action {
             w.add("e.action = ?", [Bind::Text(a.clone())]);
+        }
+        if let Some(r) = &self.role {
+            w.add(
+                &format!("{} = ?", role_expression(db)),
+                [Bind::Text(r.clone())],
+            );
         }
         if let Some(o) = &self.outcome {
             w.add("e.outcome = ?", [Bind::Text(o.clone())]);
@@ -109,7 +150,7 @@ impl Store {
         before_seq: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let (clause, binds) = filter.clause(before_seq);
+        let (clause, binds) = filter.clause(self.db(), before_seq);
         let sql = format!(
             "SELECT e.seq, e.at, e.action, e.outcome, e.actor_id, e.subject_user_id, e.details, \
              e.prev_hash, e.hash, a.display_name AS actor_name, s.display_name AS subject_name \
@@ -130,12 +171,25 @@ impl Store {
         }))
     }
 
-    /// One event by its sequence number.
-    pub async fn audit_event(&self, seq: i64) -> Result<Option<AuditEntry>, StoreError> {
-        let before = seq.saturating_add(1);
-        let found = self
-            .search_audit(&AuditFilter::default(), Some(before), 1)
-            .await?;
-        Ok(found.into_iter().find(|e| e.record.seq == seq))
+    /// Up to `limit` events after `after_seq`, oldest first: what a stream to a SIEM sends next.
+    pub async fn audit_after(
+        &self,
+        after_seq: i64,
+        limit: i64,
+    ) -> Result<Vec<AuditEntry>, StoreError> {
+        Ok(on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, AuditEntry>(
+                "SELECT e.seq, e.at, e.action, e.outcome, e.actor_id, e.subject_user_id, \
+                 e.details, e.prev_hash, e.hash, a.display_name AS actor_name, \
+                 s.display_name AS subject_name FROM audit_events e \
+                 LEFT JOIN users a ON a.id = e.actor_id \
+                 LEFT JOIN users s ON s.id = e.subject_user_id \
+                 WHERE e.seq > $1 ORDER BY e.seq LIMIT $2",
+            )
+            .bind(after_seq)
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
     }
 }

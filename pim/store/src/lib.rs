@@ -12,6 +12,7 @@ pub mod approvals;
 pub mod assignments;
 mod audit;
 pub mod audit_search;
+mod audit_streams;
 mod ceremonies;
 pub mod changes;
 mod connect;

@@ -55,7 +55,9 @@ async fn world() -> (Store, UserId, UserId) {
     .await;
     append(
         &store,
-        AuditEvent::success(AuditAction::AdminAssign, Some(ada)).about(bob),
+        AuditEvent::success(AuditAction::AdminAssign, Some(ada))
+            .about(bob)
+            .with_details(serde_json::json!({ "role": "Database Administrator" })),
         3_000,
     )
     .await;
@@ -102,6 +104,19 @@ async fn each_filter_narrows_the_log_and_names_come_with_the_events() {
         ..all.clone()
     };
     assert_eq!(seqs(&store, &by_ada_about_bob).await, vec![12]);
+    let database_admins = AuditFilter {
+        role: Some("Database Administrator".into()),
+        ..all.clone()
+    };
+    assert_eq!(seqs(&store, &database_admins).await, vec![12]);
+    let other_role = AuditFilter {
+        role: Some("Database".into()),
+        ..all.clone()
+    };
+    assert!(
+        seqs(&store, &other_role).await.is_empty(),
+        "a role filter matches the whole name"
+    );
     let bobs_own = AuditFilter {
         involving: Some(bob),
         ..all
@@ -126,6 +141,14 @@ async fn keyset_pages_run_newest_first_without_gaps_or_repeats() {
         seen.extend(page.iter().map(|e| e.record.seq));
     }
     assert_eq!(seen, (1..=12).rev().collect::<Vec<_>>());
-    assert_eq!(store.audit_event(4).await.unwrap().unwrap().record.seq, 4);
-    assert!(store.audit_event(99).await.unwrap().is_none());
+}
+
+#[tokio::test]
+async fn a_stream_reads_oldest_first_from_just_after_its_cursor() {
+    let (store, ..) = world().await;
+    let next: Vec<i64> = (store.audit_after(9, 2).await.unwrap().iter())
+        .map(|e| e.record.seq)
+        .collect();
+    assert_eq!(next, vec![10, 11]);
+    assert!(store.audit_after(12, 10).await.unwrap().is_empty());
 }

@@ -3,12 +3,13 @@
 
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 
-use crate::helpers::{browser, spawn_app};
+use crate::helpers::{TestApp, browser, plain_client, spawn_app};
 
-const NO_FILTER: [(&str, &str); 6] = [
+const NO_FILTER: [(&str, &str); 7] = [
     ("actor", ""),
     ("subject", ""),
     ("action", ""),
+    ("role", ""),
     ("outcome", ""),
     ("from", ""),
     ("to", ""),
@@ -21,8 +22,9 @@ fn filter<'a>(name: &str, value: &'a str) -> Vec<(&'static str, &'a str)> {
         .collect()
 }
 
-#[tokio::test]
-async fn an_administrator_filters_the_audit_log_verifies_it_and_a_plain_user_sees_only_their_own() {
+/// A fresh Stint, its first administrator signed in, and Grace invited (the answer holds her
+/// enrollment link).
+async fn admin_who_invited_grace() -> (TestApp, reqwest::Client, serde_json::Value) {
     let app = spawn_app().await;
     let admin = browser();
     let mut key = SoftPasskey::new(true);
@@ -34,6 +36,12 @@ async fn an_administrator_filters_the_audit_log_verifies_it_and_a_plain_user_see
     ];
     let (status, invited) = app.call(&admin, "users/create", &invite).await;
     assert_eq!(status, 200, "{invited}");
+    (app, admin, invited)
+}
+
+#[tokio::test]
+async fn an_administrator_filters_the_audit_log_verifies_it_and_a_plain_user_sees_only_their_own() {
+    let (app, admin, invited) = admin_who_invited_grace().await;
 
     let (status, all) = app.call(&admin, "audit/list", &NO_FILTER).await;
     assert_eq!(status, 200, "{all}");
@@ -93,5 +101,81 @@ async fn an_administrator_filters_the_audit_log_verifies_it_and_a_plain_user_see
         mine.iter()
             .all(|e| e["actor"] == "Grace Hopper" || e["subject"] == "Grace Hopper"),
         "only Grace's events: {mine:?}"
+    );
+}
+
+async fn download(app: &TestApp, client: &reqwest::Client, path: &str) -> (u16, String, String) {
+    let response = client
+        .get(format!("{}{path}", app.base))
+        .send()
+        .await
+        .unwrap();
+    let status = response.status().as_u16();
+    let media = (response.headers().get("content-type"))
+        .map(|v| v.to_str().unwrap().to_owned())
+        .unwrap_or_default();
+    (status, media, response.text().await.unwrap())
+}
+
+#[tokio::test]
+async fn an_auditor_downloads_the_filtered_log_and_nobody_else_can() {
+    let (app, admin, invited) = admin_who_invited_grace().await;
+
+    let (status, media, csv) =
+        download(&app, &admin, "/audit/export/csv?action=user.created").await;
+    assert_eq!(status, 200, "{csv}");
+    assert_eq!(media, "text/csv; charset=utf-8");
+    let mut lines = csv.lines();
+    assert!(
+        lines
+            .next()
+            .unwrap()
+            .starts_with("seq,time,action,outcome,")
+    );
+    let rows: Vec<&str> = lines.collect();
+    assert!(!rows.is_empty());
+    assert!(rows.iter().all(|r| r.contains(",user.created,")), "{csv}");
+    assert!(csv.contains("Grace Hopper"), "{csv}");
+
+    let (status, media, jsonl) =
+        download(&app, &admin, "/audit/export/jsonl?outcome=success").await;
+    assert_eq!(status, 200, "{jsonl}");
+    assert_eq!(media, "application/x-ndjson");
+    let events: Vec<serde_json::Value> = jsonl
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert!(events.iter().any(|e| e["action"] == "system.bootstrapped"));
+    assert!(events.iter().all(|e| e["outcome"] == "success"));
+
+    let (status, _, refused) = download(&app, &admin, "/audit/export/csv?to=yesterday").await;
+    assert_eq!(status, 400, "{refused}");
+    assert!(
+        refused.contains("To"),
+        "the error names the field: {refused}"
+    );
+    let (status, ..) = download(&app, &admin, "/audit/export/xlsx").await;
+    assert_eq!(status, 404);
+
+    let (status, ..) = download(&app, &plain_client(), "/audit/export/csv").await;
+    assert_eq!(status, 401, "signed out");
+    let grace = browser();
+    let mut grace_key = SoftPasskey::new(true);
+    app.enroll(
+        &grace,
+        &mut grace_key,
+        invited["enrollment_url"].as_str().unwrap(),
+    )
+    .await;
+    let (status, ..) = download(&app, &grace, "/audit/export/jsonl").await;
+    assert_eq!(status, 403, "a plain user may not export the log");
+
+    let (_, exports) = app
+        .call(&admin, "audit/list", &filter("action", "audit.exported"))
+        .await;
+    assert_eq!(
+        exports["events"].as_array().unwrap().len(),
+        2,
+        "the two exports that ran are in the log: {exports}"
     );
 }

@@ -4,6 +4,7 @@
 mod activation;
 mod audit;
 mod audit_checkpoints;
+mod audit_stream;
 mod helpers;
 mod passkey_flows;
 mod reviews;
