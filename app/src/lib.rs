@@ -24,6 +24,7 @@ use crate::pages::{
     audit::{AuditPage, MyAuditPage},
     enroll::EnrollPage,
     home::HomePage,
+    insights::AlertsPage,
     my_requests::MyRequestsPage,
     my_roles::MyRolesPage,
     not_found::NotFoundPage,
@@ -85,6 +86,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/audit") view=AuditPage />
                     <Route path=path!("/audit/mine") view=MyAuditPage />
+                    <Route path=path!("/insights/alerts") view=AlertsPage />
                     <Route path=path!("/settings/roles") view=RolesPage />
                     <Route path=path!("/settings/roles/:id") view=RolePolicyPage />
                     <Route path=path!("/settings/assignments") view=AssignmentsPage />

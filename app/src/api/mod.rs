@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod fields;
+pub mod insights;
 pub mod me;
 pub mod my_roles;
 pub mod notifications;

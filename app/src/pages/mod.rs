@@ -6,6 +6,7 @@ pub mod assignments;
 pub mod audit;
 pub mod enroll;
 pub mod home;
+pub mod insights;
 pub mod my_requests;
 pub mod my_roles;
 pub mod not_found;

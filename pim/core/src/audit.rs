@@ -66,6 +66,7 @@ pub enum AuditAction {
     ReviewRemovedAssignment,
     ReviewEnded,
     AuditExported,
+    AlertSettingsUpdated,
 }
 
 impl AuditAction {
@@ -123,6 +124,7 @@ impl AuditAction {
             Self::ReviewRemovedAssignment => "review.assignment_removed",
             Self::ReviewEnded => "review.ended",
             Self::AuditExported => "audit.exported",
+            Self::AlertSettingsUpdated => "insights.alertSettingsUpdated",
         }
     }
 }

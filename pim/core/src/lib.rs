@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activation;
+pub mod alerts;
 pub mod approval;
 pub mod assignment;
 pub mod audit;

@@ -4,6 +4,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activation;
+pub mod alerts;
 pub mod approvals;
 mod assignment_extension;
 pub mod assignments;

@@ -8,6 +8,7 @@
 #![forbid(unsafe_code)]
 
 pub mod activations;
+mod alerts;
 pub mod approvals;
 pub mod assignments;
 mod audit;

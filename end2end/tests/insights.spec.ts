@@ -1,0 +1,66 @@
+import { expect, test } from '@playwright/test';
+import { createRole, enrolled, goto, hydrated, invite, makeEligible, signInAsAdmin } from './helpers';
+
+const NO_STEP_UP = "Roles that don't require a passkey step-up to activate";
+
+// Runs after foundation.spec.ts, whose first administrator it signs in as.
+test('an administrator sees an alert with where to fix it and tunes the thresholds; an auditor reads but changes nothing', async ({ page: admin, browser }) => {
+  await signInAsAdmin(admin);
+
+  // A role that activates without a passkey step-up raises an alert.
+  await createRole(admin, 'Wiki editor', '2');
+  await admin.getByRole('link', { name: 'Review its policy' }).click();
+  await hydrated(admin);
+  await admin.getByLabel(/Require a passkey step-up \(always on for tier 0\)/).uncheck();
+  await admin.getByRole('button', { name: 'Save with passkey' }).click();
+  await expect(admin.getByRole('status')).toContainText('Policy saved.');
+
+  await goto(admin, '/insights/alerts');
+  const alert = admin.locator('li.alert', { hasText: NO_STEP_UP });
+  await expect(alert).toContainText('Medium');
+  await expect(alert).toContainText('Turn on "require step-up"');
+  await alert.getByText('1 affected').click();
+  await expect(alert.getByRole('link', { name: 'Wiki editor (tier 2)' })).toHaveAttribute('href', /^\/settings\/roles\//);
+
+  // A threshold out of range names its field; a good one is kept.
+  await hydrated(admin);
+  await admin.getByLabel('Stale after (days)').fill('3');
+  await admin.getByRole('button', { name: 'Save thresholds' }).click();
+  await expect(admin.getByRole('alert')).toContainText('Stale after (days)');
+  await admin.getByLabel('Stale after (days)').fill('60');
+  await admin.getByRole('button', { name: 'Save thresholds' }).click();
+  await expect(admin.getByRole('status')).toContainText('Thresholds saved.');
+  await goto(admin, '/insights/alerts');
+  await expect(admin.getByLabel('Stale after (days)')).toHaveValue('60');
+
+  // Sam, a Security Reader, activates his role and reads the log and the alerts.
+  const samLink = await invite(admin, 'Sam Auditor', 'sam@example.org');
+  await makeEligible(admin, 'sam@example.org', 'Security Reader');
+  const sam = await enrolled(browser, samLink, 'Sam Auditor');
+  await goto(sam, '/roles');
+  await sam.getByRole('link', { name: 'Activate Security Reader' }).click();
+  await hydrated(sam);
+  await sam.getByLabel(/^Justification/).fill('Quarterly audit of administrator access');
+  await sam.getByRole('button', { name: 'Activate with passkey' }).click();
+  await expect(sam).toHaveURL(/\/roles\?tab=active$/);
+
+  await goto(sam, '/audit?action=insights.alertSettingsUpdated');
+  await expect(sam.getByRole('row', { name: /insights\.alertSettingsUpdated/ })).toHaveCount(1);
+  await sam.getByRole('button', { name: 'Verify the chain' }).click();
+  await expect(sam.getByText(/The audit log is intact: \d+ events verified/)).toBeVisible();
+
+  await goto(sam, '/insights/alerts');
+  await expect(sam.locator('li.alert', { hasText: NO_STEP_UP })).toBeVisible();
+  await expect(sam.getByLabel('Stale after (days)')).toBeDisabled();
+  await expect(sam.getByRole('button', { name: 'Save thresholds' })).toHaveCount(0);
+  await expect(sam.getByText('Security Administrators change the thresholds.')).toBeVisible();
+
+  // A hand-made request is refused by the server, not just hidden by the page.
+  const forged = await sam.request.post('/api/insights/alert-settings', {
+    headers: { origin: new URL(sam.url()).origin, accept: 'application/json' },
+    form: { stale_after_days: '7', tier0_max_holders: '1000', tier0_max_percent: '100', activations_per_week: '10000' },
+  });
+  expect(forged.status()).toBe(403);
+  await goto(admin, '/insights/alerts');
+  await expect(admin.getByLabel('Stale after (days)')).toHaveValue('60');
+});

@@ -1,0 +1,501 @@
+//! Insights → Alerts: findings computed from the current assignments, policies and recent
+//! activations, each with its severity, the items affected and where to fix it. Entra's list,
+//! adapted; thresholds are settings a Security Administrator edits.
+
+use serde::{Deserialize, Serialize};
+
+use crate::assignment::AssignmentKind;
+use crate::role::Tier;
+use crate::time::DAY;
+use crate::{AssignmentId, RoleId, Timestamp};
+
+/// The thresholds, with Stint's defaults.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AlertSettings {
+    /// An eligibility not activated for this many days is stale.
+    pub stale_after_days: i64,
+    /// More people than this holding a tier-0 role (eligible or active) is too many, when
+    /// they are also more than `tier0_max_percent` of all people (so a team of three, all
+    /// administrators, is not flagged).
+    pub tier0_max_holders: i64,
+    pub tier0_max_percent: i64,
+    /// A role activated more often than this in the last 7 days.
+    pub activations_per_week: i64,
+}
+
+impl Default for AlertSettings {
+    fn default() -> Self {
+        Self {
+            stale_after_days: 90,
+            tier0_max_holders: 5,
+            tier0_max_percent: 10,
+            activations_per_week: 50,
+        }
+    }
+}
+
+impl AlertSettings {
+    /// The first setting out of range, named as the form names it.
+    pub fn validate(&self) -> Result<(), (&'static str, &'static str)> {
+        if !(7..=730).contains(&self.stale_after_days) {
+            return Err(("Stale after (days)", "between 7 and 730"));
+        }
+        if !(1..=1000).contains(&self.tier0_max_holders) {
+            return Err(("Most tier-0 holders", "between 1 and 1000"));
+        }
+        if !(1..=100).contains(&self.tier0_max_percent) {
+            return Err(("Most tier-0 holders (%)", "between 1 and 100"));
+        }
+        if !(1..=10_000).contains(&self.activations_per_week) {
+            return Err(("Activations a week", "between 1 and 10000"));
+        }
+        Ok(())
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize)]
+pub enum Severity {
+    High,
+    Medium,
+    Low,
+}
+
+impl Severity {
+    #[must_use]
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::High => "High",
+            Self::Medium => "Medium",
+            Self::Low => "Low",
+        }
+    }
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum AlertKind {
+    StepUpNotRequired,
+    PermanentActive,
+    StaleEligibility,
+    TooManyTierZeroHolders,
+    FrequentActivation,
+}
+
+impl AlertKind {
+    #[must_use]
+    pub const fn title(self) -> &'static str {
+        match self {
+            Self::StepUpNotRequired => "Roles that don't require a passkey step-up to activate",
+            Self::PermanentActive => "Permanent active assignments outside break-glass",
+            Self::StaleEligibility => "Eligible but not activated",
+            Self::TooManyTierZeroHolders => "Too many people hold tier-0 roles",
+            Self::FrequentActivation => "Roles activated very often",
+        }
+    }
+
+    /// What to do about it, for the alert's text.
+    #[must_use]
+    pub const fn fix(self) -> &'static str {
+        match self {
+            Self::StepUpNotRequired => {
+                "Turn on \"require step-up\" in each role's policy: without it a stolen session activates the role."
+            }
+            Self::PermanentActive => {
+                "Convert them to eligible (Settings → Assignments): administrators should activate when they need the role."
+            }
+            Self::StaleEligibility => {
+                "Remove eligibilities nobody uses, or start an access review of the role."
+            }
+            Self::TooManyTierZeroHolders => {
+                "Review who holds tier-0 roles and move day-to-day work to lower-tier roles."
+            }
+            Self::FrequentActivation => {
+                "Frequent activation may mean the role is too broad, or its maximum duration too short for the work."
+            }
+        }
+    }
+}
+
+/// A role, as the alerts see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RoleFacts {
+    pub id: RoleId,
+    pub name: String,
+    pub tier: Tier,
+    pub requires_step_up: bool,
+    /// Activations started in the 7 days before `now`.
+    pub activations_last_week: i64,
+}
+
+/// A current assignment, as the alerts see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AssignmentFacts {
+    pub id: AssignmentId,
+    pub person: String,
+    pub role_id: RoleId,
+    pub role: String,
+    pub tier: Tier,
+    pub kind: AssignmentKind,
+    pub starts_at: Timestamp,
+    pub ends_at: Option<Timestamp>,
+    pub break_glass: bool,
+    /// When this person last activated this role, if ever.
+    pub last_activated: Option<Timestamp>,
+}
+
+/// One thing an alert points at, and the page where it is fixed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Affected {
+    pub label: String,
+    pub link: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Alert {
+    pub kind: AlertKind,
+    pub severity: Severity,
+    /// One sentence with the numbers.
+    pub summary: String,
+    pub affected: Vec<Affected>,
+}
+
+/// Every alert that holds at `now`, most severe first.
+#[must_use]
+pub fn evaluate(
+    roles: &[RoleFacts],
+    assignments: &[AssignmentFacts],
+    people: i64,
+    settings: &AlertSettings,
+    now: Timestamp,
+) -> Vec<Alert> {
+    let mut alerts: Vec<Alert> = [
+        step_up_not_required(roles),
+        permanent_active(assignments),
+        stale(assignments, settings, now),
+        too_many_tier_zero(assignments, people, settings),
+        frequent(roles, settings),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    alerts.sort_by_key(|a| a.severity);
+    alerts
+}
+
+fn role_link(role: RoleId) -> String {
+    format!("/settings/roles/{role}")
+}
+
+fn step_up_not_required(roles: &[RoleFacts]) -> Option<Alert> {
+    let found: Vec<&RoleFacts> = roles.iter().filter(|r| !r.requires_step_up).collect();
+    let worst = found.iter().map(|r| r.tier.level()).min()?;
+    Some(Alert {
+        kind: AlertKind::StepUpNotRequired,
+        severity: if worst <= Tier::HIGH.level() {
+            Severity::High
+        } else {
+            Severity::Medium
+        },
+        summary: format!(
+            "{} role(s) activate without a fresh passkey assertion.",
+            found.len()
+        ),
+        affected: found
+            .iter()
+            .map(|r| Affected {
+                label: format!("{} (tier {})", r.name, r.tier.level()),
+                link: role_link(r.id),
+            })
+            .collect(),
+    })
+}
+
+fn permanent_active(assignments: &[AssignmentFacts]) -> Option<Alert> {
+    let found: Vec<&AssignmentFacts> = assignments
+        .iter()
+        .filter(|a| a.kind == AssignmentKind::Active && a.ends_at.is_none() && !a.break_glass)
+        .collect();
+    (!found.is_empty()).then(|| Alert {
+        kind: AlertKind::PermanentActive,
+        severity: Severity::High,
+        summary: format!(
+            "{} standing assignment(s) bypass just-in-time activation.",
+            found.len()
+        ),
+        affected: found
+            .iter()
+            .map(|a| Affected {
+                label: format!("{}: {}", a.person, a.role),
+                link: "/settings/assignments".into(),
+            })
+            .collect(),
+    })
+}
+
+fn stale(
+    assignments: &[AssignmentFacts],
+    settings: &AlertSettings,
+    now: Timestamp,
+) -> Option<Alert> {
+    let cutoff = now.plus_seconds(-settings.stale_after_days * DAY);
+    let found: Vec<&AssignmentFacts> = assignments
+        .iter()
+        .filter(|a| a.kind == AssignmentKind::Eligible && a.starts_at <= cutoff)
+        .filter(|a| a.last_activated.is_none_or(|t| t <= cutoff))
+        .collect();
+    (!found.is_empty()).then(|| Alert {
+        kind: AlertKind::StaleEligibility,
+        severity: if found.iter().any(|a| a.tier == Tier::CRITICAL) {
+            Severity::Medium
+        } else {
+            Severity::Low
+        },
+        summary: format!(
+            "{} eligibilit(ies) not activated in {} days.",
+            found.len(),
+            settings.stale_after_days
+        ),
+        affected: found
+            .iter()
+            .map(|a| Affected {
+                label: format!(
+                    "{}: {} (last activated {})",
+                    a.person,
+                    a.role,
+                    a.last_activated
+                        .map_or_else(|| "never".into(), Timestamp::utc_text)
+                ),
+                link: role_link(a.role_id),
+            })
+            .collect(),
+    })
+}
+
+fn too_many_tier_zero(
+    assignments: &[AssignmentFacts],
+    people: i64,
+    settings: &AlertSettings,
+) -> Option<Alert> {
+    let mut holders: Vec<&str> = assignments
+        .iter()
+        .filter(|a| a.tier == Tier::CRITICAL && !a.break_glass)
+        .map(|a| a.person.as_str())
+        .collect();
+    holders.sort_unstable();
+    holders.dedup();
+    let count = i64::try_from(holders.len()).unwrap_or(i64::MAX);
+    let percent = if people > 0 { count * 100 / people } else { 0 };
+    (count > settings.tier0_max_holders && percent > settings.tier0_max_percent).then(|| Alert {
+        kind: AlertKind::TooManyTierZeroHolders,
+        severity: Severity::High,
+        summary: format!(
+            "{count} people ({percent} % of {people}) hold a tier-0 role; the limits are {} people or {} %.",
+            settings.tier0_max_holders, settings.tier0_max_percent
+        ),
+        affected: holders
+            .iter()
+            .map(|p| Affected {
+                label: (*p).to_owned(),
+                link: "/settings/assignments".into(),
+            })
+            .collect(),
+    })
+}
+
+fn frequent(roles: &[RoleFacts], settings: &AlertSettings) -> Option<Alert> {
+    let found: Vec<&RoleFacts> = roles
+        .iter()
+        .filter(|r| r.activations_last_week > settings.activations_per_week)
+        .collect();
+    (!found.is_empty()).then(|| Alert {
+        kind: AlertKind::FrequentActivation,
+        severity: Severity::Low,
+        summary: format!(
+            "{} role(s) activated more than {} times in the last 7 days.",
+            found.len(),
+            settings.activations_per_week
+        ),
+        affected: found
+            .iter()
+            .map(|r| Affected {
+                label: format!("{}: {} activations", r.name, r.activations_last_week),
+                link: role_link(r.id),
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
+
+    fn role(name: &str, tier: Tier, requires_step_up: bool, week: i64) -> RoleFacts {
+        RoleFacts {
+            id: RoleId::new_random(),
+            name: name.into(),
+            tier,
+            requires_step_up,
+            activations_last_week: week,
+        }
+    }
+
+    fn holding(person: &str, role: &RoleFacts, kind: AssignmentKind) -> AssignmentFacts {
+        AssignmentFacts {
+            id: AssignmentId::new_random(),
+            person: person.into(),
+            role_id: role.id,
+            role: role.name.clone(),
+            tier: role.tier,
+            kind,
+            starts_at: NOW.plus_seconds(-400 * DAY),
+            ends_at: Some(NOW.plus_seconds(30 * DAY)),
+            break_glass: false,
+            last_activated: Some(NOW.plus_seconds(-DAY)),
+        }
+    }
+
+    fn kinds(alerts: &[Alert]) -> Vec<AlertKind> {
+        alerts.iter().map(|a| a.kind).collect()
+    }
+
+    #[test]
+    fn a_well_kept_installation_raises_no_alert() {
+        let db = role("Database Administrator", Tier::HIGH, true, 3);
+        let all = [holding("Ada", &db, AssignmentKind::Eligible)];
+        let alerts = evaluate(&[db], &all, 20, &AlertSettings::default(), NOW);
+        assert!(alerts.is_empty(), "{alerts:?}");
+    }
+
+    #[test]
+    fn a_role_without_step_up_is_high_from_tier_one_and_medium_below() {
+        let low = role("Wiki editor", Tier::STANDARD, false, 0);
+        let alerts = evaluate(
+            std::slice::from_ref(&low),
+            &[],
+            10,
+            &AlertSettings::default(),
+            NOW,
+        );
+        assert_eq!(alerts[0].kind, AlertKind::StepUpNotRequired);
+        assert_eq!(alerts[0].severity, Severity::Medium);
+        let high = role("Payments operator", Tier::HIGH, false, 0);
+        let alerts = evaluate(&[low, high], &[], 10, &AlertSettings::default(), NOW);
+        assert_eq!(alerts[0].severity, Severity::High);
+        assert_eq!(alerts[0].affected.len(), 2);
+        assert_eq!(alerts[0].affected[1].label, "Payments operator (tier 1)");
+    }
+
+    #[test]
+    fn standing_access_is_an_alert_except_for_break_glass_accounts() {
+        let ga = role("Global Administrator", Tier::CRITICAL, true, 0);
+        let mut standing = holding("Sam", &ga, AssignmentKind::Active);
+        standing.ends_at = None;
+        let mut emergency = standing.clone();
+        emergency.person = "Emergency 1".into();
+        emergency.break_glass = true;
+        let alerts = evaluate(
+            &[ga],
+            &[standing, emergency],
+            100,
+            &AlertSettings::default(),
+            NOW,
+        );
+        assert_eq!(kinds(&alerts), vec![AlertKind::PermanentActive]);
+        assert_eq!(alerts[0].affected[0].label, "Sam: Global Administrator");
+    }
+
+    #[test]
+    fn an_eligibility_unused_for_the_threshold_is_stale_and_a_new_one_is_not() {
+        let db = role("Database Administrator", Tier::HIGH, true, 0);
+        let mut unused = holding("Lee", &db, AssignmentKind::Eligible);
+        unused.last_activated = Some(NOW.plus_seconds(-91 * DAY));
+        let mut never = holding("Kai", &db, AssignmentKind::Eligible);
+        never.last_activated = None;
+        let mut fresh = never.clone();
+        fresh.person = "New".into();
+        fresh.starts_at = NOW.plus_seconds(-10 * DAY);
+        let alerts = evaluate(
+            &[db],
+            &[unused, never, fresh],
+            100,
+            &AlertSettings::default(),
+            NOW,
+        );
+        assert_eq!(kinds(&alerts), vec![AlertKind::StaleEligibility]);
+        let labels: Vec<&str> = alerts[0]
+            .affected
+            .iter()
+            .map(|a| a.label.as_str())
+            .collect();
+        assert_eq!(labels.len(), 2, "{labels:?}");
+        assert!(labels[1].ends_with("(last activated never)"), "{labels:?}");
+        let lenient = AlertSettings {
+            stale_after_days: 120,
+            ..AlertSettings::default()
+        };
+        let db = role("Database Administrator", Tier::HIGH, true, 0);
+        let mut unused = holding("Lee", &db, AssignmentKind::Eligible);
+        unused.last_activated = Some(NOW.plus_seconds(-91 * DAY));
+        assert!(evaluate(&[db], &[unused], 100, &lenient, NOW).is_empty());
+    }
+
+    #[test]
+    fn tier_zero_holders_count_once_each_and_alert_over_both_limits() {
+        let ga = role("Global Administrator", Tier::CRITICAL, true, 0);
+        let sec = role("Security Administrator", Tier::CRITICAL, true, 0);
+        let people: Vec<AssignmentFacts> = ["A", "B", "C"]
+            .iter()
+            .flat_map(|p| {
+                [
+                    holding(p, &ga, AssignmentKind::Eligible),
+                    holding(p, &sec, AssignmentKind::Eligible),
+                ]
+            })
+            .collect();
+        let roles = [ga, sec];
+        let settings = AlertSettings::default();
+        assert!(
+            evaluate(&roles, &people, 4, &settings, NOW).is_empty(),
+            "3 of 4 people, but only 3: a small team"
+        );
+        let strict = AlertSettings {
+            tier0_max_holders: 2,
+            ..settings
+        };
+        let alerts = evaluate(&roles, &people, 20, &strict, NOW);
+        assert_eq!(kinds(&alerts), vec![AlertKind::TooManyTierZeroHolders]);
+        assert!(
+            alerts[0].summary.starts_with("3 people (15 % of 20)"),
+            "{}",
+            alerts[0].summary
+        );
+        assert_eq!(alerts[0].affected.len(), 3);
+        assert!(
+            evaluate(&roles, &people, 100, &strict, NOW).is_empty(),
+            "3 % of a large organisation"
+        );
+    }
+
+    #[test]
+    fn a_role_activated_more_than_the_weekly_limit_is_reported_last_as_low() {
+        let busy = role("On-call", Tier::STANDARD, true, 51);
+        let open = role("Wiki editor", Tier::HIGH, false, 0);
+        let alerts = evaluate(&[busy, open], &[], 10, &AlertSettings::default(), NOW);
+        assert_eq!(
+            kinds(&alerts),
+            vec![AlertKind::StepUpNotRequired, AlertKind::FrequentActivation]
+        );
+        assert_eq!(alerts[1].affected[0].label, "On-call: 51 activations");
+    }
+
+    #[test]
+    fn settings_out_of_range_name_their_field() {
+        let bad = AlertSettings {
+            tier0_max_percent: 0,
+            ..AlertSettings::default()
+        };
+        assert_eq!(bad.validate().unwrap_err().0, "Most tier-0 holders (%)");
+        assert!(AlertSettings::default().validate().is_ok());
+    }
+}

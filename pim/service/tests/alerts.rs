@@ -1,0 +1,163 @@
+//! Insights → Alerts over a seeded installation on a fixed clock: each alert appears when its
+//! condition holds and goes when it is fixed or the threshold moves; thresholds are audited.
+
+#![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
+
+mod common;
+
+use common::{activate_as, assign, edit_policy, fixture, signed_in_admin, signed_in_user};
+use pim_core::activation::ActivationForm;
+use pim_core::alerts::AlertKind;
+use pim_core::role::BuiltinRole;
+use pim_core::time::{DAY, MINUTE};
+use pim_service::ServiceError;
+use pim_service::alerts::AlertSettingsForm;
+use pim_service::audit_log::AuditQuery;
+
+fn kinds(report: &pim_service::alerts::AlertReport) -> Vec<AlertKind> {
+    report.alerts.iter().map(|a| a.kind).collect()
+}
+
+fn thresholds(stale: &str, per_week: &str) -> AlertSettingsForm {
+    AlertSettingsForm {
+        stale_after_days: stale.into(),
+        tier0_max_holders: "5".into(),
+        tier0_max_percent: "10".into(),
+        activations_per_week: per_week.into(),
+    }
+}
+
+#[tokio::test]
+async fn alerts_follow_policies_and_activity_and_a_threshold_change_is_audited() {
+    let f = fixture().await;
+    let (admin, mut admin_key) = signed_in_admin(&f).await;
+    let fresh = f.pim.alerts(&admin).await.unwrap();
+    assert!(
+        fresh.alerts.is_empty(),
+        "a fresh installation: {:?}",
+        fresh.alerts
+    );
+
+    let (ada, mut ada_key) = signed_in_user(&f, &admin, "Ada", "ada@example.org").await;
+    signed_in_user(&f, &admin, "Lee", "lee@example.org").await;
+    let role_admin = f.pim.require_role_admin(&admin).unwrap();
+    let wiki = (f.pim.create_role(&role_admin, "Wiki editor", "", 2).await).unwrap();
+    let on_call = (f.pim.create_role(&role_admin, "On-call", "", 1).await).unwrap();
+    edit_policy(&f, &admin, &mut admin_key, wiki, |p| {
+        p.activation.require_step_up = false;
+    })
+    .await
+    .unwrap();
+    assign(&f, &admin, &mut admin_key, "ada@example.org", on_call, 300).await;
+    assign(&f, &admin, &mut admin_key, "lee@example.org", on_call, 300).await;
+
+    // A hundred days on, Ada activates On-call twice; Lee never does. The administrator
+    // activates Security Administrator to look.
+    f.clock.advance(100 * DAY);
+    let form = ActivationForm {
+        duration_seconds: 30 * MINUTE,
+        justification: "Pager duty handover".into(),
+        ..ActivationForm::default()
+    };
+    for _ in 0..2 {
+        let ada = common::refreshed(&f, &ada).await;
+        activate_as(&f, &ada, &mut ada_key, on_call, &form)
+            .await
+            .unwrap();
+        f.clock.advance(60 * MINUTE);
+        f.pim.run_due_work().await.unwrap();
+    }
+    let admin = common::refreshed(&f, &admin).await;
+    let look = ActivationForm {
+        justification: "Read the alerts page".into(),
+        ..form
+    };
+    let security_admin = BuiltinRole::SecurityAdministrator.id();
+    activate_as(&f, &admin, &mut admin_key, security_admin, &look)
+        .await
+        .unwrap();
+    let admin = common::refreshed(&f, &admin).await;
+
+    let report = f.pim.alerts(&admin).await.unwrap();
+    assert_eq!(
+        kinds(&report),
+        vec![AlertKind::StepUpNotRequired, AlertKind::StaleEligibility],
+        "{:?}",
+        report.alerts
+    );
+    assert_eq!(report.alerts[0].affected[0].label, "Wiki editor (tier 2)");
+    let stale: Vec<&str> = (report.alerts[1].affected.iter())
+        .map(|a| a.label.as_str())
+        .collect();
+    assert!(
+        stale
+            .iter()
+            .any(|l| l.starts_with("Lee: On-call (last activated never)")),
+        "{stale:?}"
+    );
+    assert!(
+        !stale.iter().any(|l| l.starts_with("Ada:")),
+        "Ada uses hers: {stale:?}"
+    );
+
+    let saved = f
+        .pim
+        .save_alert_settings(&admin, &thresholds("120", "1"))
+        .await
+        .unwrap();
+    assert_eq!(saved.stale_after_days, 120);
+    let report = f.pim.alerts(&admin).await.unwrap();
+    assert_eq!(
+        kinds(&report),
+        vec![AlertKind::StepUpNotRequired, AlertKind::FrequentActivation],
+        "nothing is 120 days old; two activations exceed one a week"
+    );
+    assert_eq!(report.alerts[1].affected.len(), 1);
+    assert_eq!(report.alerts[1].affected[0].label, "On-call: 2 activations");
+
+    let changes = AuditQuery {
+        action: "insights.alertSettingsUpdated".into(),
+        ..AuditQuery::default()
+    };
+    let page = f.pim.audit_page(&admin, &changes, None).await.unwrap();
+    let details: serde_json::Value = serde_json::from_str(&page.events[0].record.details).unwrap();
+    assert_eq!(details["before"]["stale_after_days"], 90);
+    assert_eq!(details["after"]["stale_after_days"], 120);
+}
+
+#[tokio::test]
+async fn only_security_administrators_change_thresholds_and_bad_numbers_name_their_field() {
+    let f = fixture().await;
+    let (admin, _) = signed_in_admin(&f).await;
+    let refused = f
+        .pim
+        .save_alert_settings(&admin, &thresholds("ninety", "50"))
+        .await;
+    match refused {
+        Err(ServiceError::InvalidInput(e)) => {
+            assert!(e.to_string().contains("Stale after (days)"), "{e}");
+        }
+        other => panic!("expected the field named, got {other:?}"),
+    }
+    let refused = f
+        .pim
+        .save_alert_settings(&admin, &thresholds("3", "50"))
+        .await;
+    assert!(
+        matches!(refused, Err(ServiceError::InvalidInput(_))),
+        "below 7 days"
+    );
+    let (grace, _) = signed_in_user(&f, &admin, "Grace", "grace@example.org").await;
+    assert!(matches!(
+        f.pim.alerts(&grace).await,
+        Err(ServiceError::Forbidden)
+    ));
+    assert!(matches!(
+        f.pim
+            .save_alert_settings(&grace, &thresholds("120", "50"))
+            .await,
+        Err(ServiceError::Forbidden)
+    ));
+    let unchanged = f.pim.alerts(&admin).await.unwrap();
+    assert_eq!(unchanged.settings.stale_after_days, 90, "nothing was saved");
+}
