@@ -18,6 +18,7 @@ use tokio::net::TcpStream;
 /// Events sent in one batch (one HTTP request, one burst of syslog frames).
 pub const BATCH: i64 = 500;
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
+const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 
 /// Where a stream sends the audit log.
 #[derive(Debug, Clone)]
@@ -143,8 +144,16 @@ impl AuditStream {
                 self.connection.insert(open)
             }
         };
-        connection.write_all(bytes).await.map_err(unreachable)?;
-        connection.flush().await.map_err(unreachable)
+        // A receiver that stops reading fills the socket's buffers; give up rather than wait
+        // forever, and send the batch again on a new connection.
+        let write = async {
+            connection.write_all(bytes).await?;
+            connection.flush().await
+        };
+        tokio::time::timeout(WRITE_TIMEOUT, write)
+            .await
+            .map_err(|_| StreamError::Unreachable("the receiver stopped reading".into()))?
+            .map_err(unreachable)
     }
 }
 
