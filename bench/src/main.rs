@@ -4,6 +4,7 @@
 
 mod activation;
 mod approval;
+mod audit;
 mod load;
 mod page;
 mod seed;
@@ -15,6 +16,7 @@ use std::path::PathBuf;
 async fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().collect();
     let seconds = arg(&args, "--seconds").map_or(Ok(5), |s| s.parse())?;
+    let audit_events = arg(&args, "--audit-events").map_or(Ok(1_000_000), |s| s.parse())?;
     let site_root =
         PathBuf::from(arg(&args, "--site-root").unwrap_or_else(|| "target/site".into()));
     let work = std::env::temp_dir().join(format!("stint-bench-{}", uuid::Uuid::new_v4().simple()));
@@ -24,6 +26,7 @@ async fn main() -> anyhow::Result<()> {
     let page = page::run(&work, &site_root, seconds).await?;
     let activation = activation::run(&work).await?;
     let approval = approval::run(&work).await?;
+    let audit = audit::run(&work, audit_events).await?;
     let wasm = wasm::measure(&site_root);
 
     println!("| Figure | Stint | Baseline | Ratio | Target |");
@@ -31,6 +34,7 @@ async fn main() -> anyhow::Result<()> {
     page.print();
     activation.print();
     approval.print();
+    audit.print();
     wasm.print();
     let _ = std::fs::remove_dir_all(&work);
     Ok(())
