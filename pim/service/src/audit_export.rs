@@ -101,11 +101,6 @@ impl Pim {
 }
 
 impl AuditExport {
-    #[must_use]
-    pub const fn format(&self) -> AuditFormat {
-        self.format
-    }
-
     /// The next part of the file, or `None` when it is complete.
     pub async fn next_chunk(&mut self) -> Result<Option<Vec<u8>>, ServiceError> {
         if self.finished {
