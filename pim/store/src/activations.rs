@@ -51,20 +51,16 @@ pub(crate) const SELECT: &str = "SELECT v.id, v.user_id, v.role_id, r.name AS ro
      v.ticket_number, v.decide_by, v.ended_at, v.end_reason \
      FROM activations v JOIN roles r ON r.id = v.role_id";
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 impl TryFrom<ActivationRow> for Activation {
     type Error = StoreError;
     fn try_from(r: ActivationRow) -> Result<Self, StoreError> {
         Ok(Activation {
-            id: ActivationId::parse(&r.id).map_err(corrupt)?,
-            user_id: UserId::parse(&r.user_id).map_err(corrupt)?,
-            role_id: RoleId::parse(&r.role_id).map_err(corrupt)?,
+            id: ActivationId::parse(&r.id).map_err(StoreError::corrupt)?,
+            user_id: UserId::parse(&r.user_id).map_err(StoreError::corrupt)?,
+            role_id: RoleId::parse(&r.role_id).map_err(StoreError::corrupt)?,
             role_name: r.role_name,
-            eligibility_id: AssignmentId::parse(&r.eligibility_id).map_err(corrupt)?,
-            state: ActivationState::from_code(&r.state).map_err(corrupt)?,
+            eligibility_id: AssignmentId::parse(&r.eligibility_id).map_err(StoreError::corrupt)?,
+            state: ActivationState::from_code(&r.state).map_err(StoreError::corrupt)?,
             requested_at: Timestamp::from_unix(r.requested_at),
             starts_at: Timestamp::from_unix(r.starts_at),
             ends_at: Timestamp::from_unix(r.ends_at),

@@ -9,10 +9,6 @@ use pim_core::{AssignmentId, RoleId, Timestamp, UserId};
 use crate::db::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 #[derive(sqlx::FromRow)]
 struct FactRow {
     id: String,
@@ -30,12 +26,12 @@ struct FactRow {
 impl FactRow {
     fn into_facts(self) -> Result<AssignmentFacts, StoreError> {
         Ok(AssignmentFacts {
-            id: AssignmentId::parse(&self.id).map_err(corrupt)?,
+            id: AssignmentId::parse(&self.id).map_err(StoreError::corrupt)?,
             person: self.person,
-            role_id: RoleId::parse(&self.role_id).map_err(corrupt)?,
+            role_id: RoleId::parse(&self.role_id).map_err(StoreError::corrupt)?,
             role: self.role,
-            tier: Tier::from_level(self.tier).ok_or_else(|| corrupt("role tier"))?,
-            kind: AssignmentKind::from_code(&self.kind).map_err(corrupt)?,
+            tier: Tier::from_level(self.tier).ok_or_else(|| StoreError::corrupt("role tier"))?,
+            kind: AssignmentKind::from_code(&self.kind).map_err(StoreError::corrupt)?,
             starts_at: Timestamp::from_unix(self.starts_at),
             ends_at: self.ends_at.map(Timestamp::from_unix),
             break_glass: self.user_kind == "break_glass",
@@ -48,8 +44,8 @@ impl Store {
     /// Every role with the activations that started in the week before `now`.
     pub async fn role_facts(&self, now: Timestamp) -> Result<Vec<RoleFacts>, StoreError> {
         let week_ago = now.plus_seconds(-7 * pim_core::time::DAY).unix();
-        let counts: Vec<(String, i64)> = on_pool!(self.db(), |pool| {
-            sqlx::query_as(
+        let counts: std::collections::HashMap<String, i64> = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, (String, i64)>(
                 "SELECT role_id, COUNT(*) FROM activations \
                  WHERE starts_at >= $1 AND starts_at <= $2 \
                  AND state IN ('active', 'ended', 'expired') GROUP BY role_id",
@@ -58,14 +54,14 @@ impl Store {
             .bind(now.unix())
             .fetch_all(pool)
             .await?
-        });
+        })
+        .into_iter()
+        .collect();
         let roles = self.list_roles().await?;
         Ok(roles
             .into_iter()
             .map(|r| RoleFacts {
-                activations_last_week: (counts.iter())
-                    .find(|(id, _)| *id == r.info.id.to_string())
-                    .map_or(0, |(_, n)| *n),
+                activations_last_week: counts.get(&r.info.id.to_string()).copied().unwrap_or(0),
                 id: r.info.id,
                 name: r.info.name,
                 tier: r.info.tier,
@@ -120,7 +116,7 @@ impl Store {
         });
         json.map_or_else(
             || Ok(AlertSettings::default()),
-            |j| serde_json::from_str(&j).map_err(corrupt),
+            |j| serde_json::from_str(&j).map_err(StoreError::corrupt),
         )
     }
 }
@@ -132,7 +128,7 @@ impl Tx {
         by: UserId,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(settings).map_err(corrupt)?;
+        let json = serde_json::to_string(settings).map_err(StoreError::corrupt)?;
         on_tx!(self, |conn| {
             sqlx::query(
                 "INSERT INTO alert_settings (id, settings_json, updated_at, updated_by) \

@@ -21,19 +21,15 @@ struct DecisionRow {
 const SELECT_DECISIONS: &str = "SELECT d.request_id, d.approver_id, u.display_name AS approver_name, \
      d.verdict, d.reason, d.decided_at FROM approval_decisions d JOIN users u ON u.id = d.approver_id";
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 fn convert_decisions(rows: Vec<DecisionRow>) -> Result<Vec<(ActivationId, Decision)>, StoreError> {
     rows.into_iter()
         .map(|r| {
             Ok((
-                ActivationId::parse(&r.request_id).map_err(corrupt)?,
+                ActivationId::parse(&r.request_id).map_err(StoreError::corrupt)?,
                 Decision {
-                    approver_id: UserId::parse(&r.approver_id).map_err(corrupt)?,
+                    approver_id: UserId::parse(&r.approver_id).map_err(StoreError::corrupt)?,
                     approver_name: r.approver_name,
-                    verdict: Verdict::from_code(&r.verdict).map_err(corrupt)?,
+                    verdict: Verdict::from_code(&r.verdict).map_err(StoreError::corrupt)?,
                     reason: r.reason,
                     decided_at: Timestamp::from_unix(r.decided_at),
                 },
@@ -44,7 +40,7 @@ fn convert_decisions(rows: Vec<DecisionRow>) -> Result<Vec<(ActivationId, Decisi
 
 fn parse_ids(ids: Vec<String>) -> Result<Vec<UserId>, StoreError> {
     ids.iter()
-        .map(|id| UserId::parse(id).map_err(corrupt))
+        .map(|id| UserId::parse(id).map_err(StoreError::corrupt))
         .collect()
 }
 
@@ -341,7 +337,7 @@ impl Tx {
             .await?
         });
         rows.into_iter()
-            .map(|(id, name)| Ok((UserId::parse(&id).map_err(corrupt)?, name)))
+            .map(|(id, name)| Ok((UserId::parse(&id).map_err(StoreError::corrupt)?, name)))
             .collect()
     }
 }

@@ -62,22 +62,18 @@ fn open_at(n: u8) -> String {
     format!("a.removed_at IS NULL AND (a.ends_at IS NULL OR a.ends_at > ${n})")
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 impl TryFrom<AssignmentRow> for Assignment {
     type Error = StoreError;
     fn try_from(r: AssignmentRow) -> Result<Self, StoreError> {
         Ok(Assignment {
-            id: AssignmentId::parse(&r.id).map_err(corrupt)?,
-            user_id: UserId::parse(&r.user_id).map_err(corrupt)?,
+            id: AssignmentId::parse(&r.id).map_err(StoreError::corrupt)?,
+            user_id: UserId::parse(&r.user_id).map_err(StoreError::corrupt)?,
             user_name: r.user_name,
             user_email: r.user_email,
-            role_id: RoleId::parse(&r.role_id).map_err(corrupt)?,
+            role_id: RoleId::parse(&r.role_id).map_err(StoreError::corrupt)?,
             role_name: r.role_name,
-            tier: Tier::from_level(r.tier).ok_or_else(|| corrupt("tier"))?,
-            kind: AssignmentKind::from_code(&r.kind).map_err(corrupt)?,
+            tier: Tier::from_level(r.tier).ok_or_else(|| StoreError::corrupt("tier"))?,
+            kind: AssignmentKind::from_code(&r.kind).map_err(StoreError::corrupt)?,
             starts_at: Timestamp::from_unix(r.starts_at),
             ends_at: r.ends_at.map(Timestamp::from_unix),
             justification: r.justification,
@@ -139,7 +135,7 @@ impl Store {
             .into_iter()
             .map(|r| {
                 Ok(ActiveRole {
-                    role_id: RoleId::parse(&r.role_id).map_err(corrupt)?,
+                    role_id: RoleId::parse(&r.role_id).map_err(StoreError::corrupt)?,
                     name: r.name,
                     ends_at: r.ends_at.map(Timestamp::from_unix),
                 })

@@ -29,10 +29,6 @@ pub struct StoredChange {
     pub proposal: String,
 }
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 impl TryFrom<ChangeRow> for StoredChange {
     type Error = StoreError;
 
@@ -40,12 +36,12 @@ impl TryFrom<ChangeRow> for StoredChange {
         Ok(Self {
             change: PendingChange {
                 id: r.id,
-                summary: serde_json::from_str(&r.summary).map_err(corrupt)?,
-                proposer_id: UserId::parse(&r.proposed_by).map_err(corrupt)?,
+                summary: serde_json::from_str(&r.summary).map_err(StoreError::corrupt)?,
+                proposer_id: UserId::parse(&r.proposed_by).map_err(StoreError::corrupt)?,
                 proposer_name: r.proposer_name,
                 proposed_at: Timestamp::from_unix(r.proposed_at),
                 expires_at: Timestamp::from_unix(r.expires_at),
-                state: ChangeState::from_code(&r.state).map_err(corrupt)?,
+                state: ChangeState::from_code(&r.state).map_err(StoreError::corrupt)?,
             },
             proposal: r.proposal,
         })
@@ -118,7 +114,7 @@ impl Tx {
         change: NewChange<'_>,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let summary = serde_json::to_string(change.summary).map_err(corrupt)?;
+        let summary = serde_json::to_string(change.summary).map_err(StoreError::corrupt)?;
         on_tx!(self, |conn| {
             sqlx::query(
                 "INSERT INTO pending_changes (id, proposal, summary, proposed_by, proposed_at, \

@@ -17,6 +17,11 @@ pub enum StoreError {
 }
 
 impl StoreError {
+    /// A stored value that does not parse back into its domain type.
+    pub(crate) fn corrupt(what: impl std::fmt::Display) -> Self {
+        Self::Corrupt(what.to_string())
+    }
+
     /// Maps a unique violation to [`StoreError::Duplicate`], leaving other errors alone.
     pub(crate) fn unique(err: sqlx::Error, what: &'static str) -> Self {
         match &err {

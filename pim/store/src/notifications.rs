@@ -203,7 +203,7 @@ impl Tx {
         by: UserId,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(config).map_err(|e| StoreError::Corrupt(e.to_string()))?;
+        let json = serde_json::to_string(config).map_err(StoreError::corrupt)?;
         let sealed = seal::seal(&self.audit_key, id, &json)?;
         on_tx!(self, |conn| {
             sqlx::query(

@@ -40,13 +40,12 @@ impl TryFrom<InstanceRow> for InstanceRecord {
     type Error = StoreError;
 
     fn try_from(r: InstanceRow) -> Result<Self, StoreError> {
-        let corrupt = |e: &dyn std::fmt::Display| StoreError::Corrupt(e.to_string());
-        let count = |n: i64| u32::try_from(n).map_err(|e| corrupt(&e));
+        let count = |n: i64| u32::try_from(n).map_err(StoreError::corrupt);
         Ok(Self {
             sequence: count(r.sequence)?,
             starts_at: Timestamp::from_unix(r.starts_at),
             ends_at: Timestamp::from_unix(r.ends_at),
-            state: InstanceState::from_code(&r.state).map_err(|e| corrupt(&e))?,
+            state: InstanceState::from_code(&r.state).map_err(StoreError::corrupt)?,
             applied_at: r.applied_at.map(Timestamp::from_unix),
             completion: Completion {
                 answered: count(r.answered)?,

@@ -10,10 +10,6 @@ use pim_core::{AssignmentId, RoleId, Timestamp, UserId};
 use crate::db::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 /// A review with its latest instance, for the lifecycle loop.
 #[derive(Debug, Clone)]
 pub struct StoredReview {
@@ -86,17 +82,17 @@ impl TryFrom<ReviewRow> for StoredReview {
             (Some(id), Some(seq), Some(starts), Some(ends), Some(state)) => Some((
                 id,
                 InstanceSummary {
-                    sequence: u32::try_from(seq).map_err(corrupt)?,
+                    sequence: u32::try_from(seq).map_err(StoreError::corrupt)?,
                     starts_at: Timestamp::from_unix(starts),
                     ends_at: Timestamp::from_unix(ends),
-                    state: InstanceState::from_code(&state).map_err(corrupt)?,
+                    state: InstanceState::from_code(&state).map_err(StoreError::corrupt)?,
                 },
             )),
             _ => None,
         };
         Ok(Self {
-            settings: serde_json::from_str(&r.settings).map_err(corrupt)?,
-            created_by: UserId::parse(&r.created_by).map_err(corrupt)?,
+            settings: serde_json::from_str(&r.settings).map_err(StoreError::corrupt)?,
+            created_by: UserId::parse(&r.created_by).map_err(StoreError::corrupt)?,
             stopped: r.stopped_at.is_some(),
             id: r.id,
             latest,
@@ -137,30 +133,31 @@ impl TryFrom<ItemRow> for StoredItem {
 
     fn try_from(r: ItemRow) -> Result<Self, StoreError> {
         Ok(Self {
-            assignment_id: AssignmentId::parse(&r.assignment_id).map_err(corrupt)?,
-            user_id: UserId::parse(&r.user_id).map_err(corrupt)?,
-            role_id: RoleId::parse(&r.role_id).map_err(corrupt)?,
-            kind: AssignmentKind::from_code(&r.kind).map_err(corrupt)?,
-            recommendation: Recommendation::from_code(&r.recommendation).map_err(corrupt)?,
-            evidence: serde_json::from_str(&r.evidence).map_err(corrupt)?,
+            assignment_id: AssignmentId::parse(&r.assignment_id).map_err(StoreError::corrupt)?,
+            user_id: UserId::parse(&r.user_id).map_err(StoreError::corrupt)?,
+            role_id: RoleId::parse(&r.role_id).map_err(StoreError::corrupt)?,
+            kind: AssignmentKind::from_code(&r.kind).map_err(StoreError::corrupt)?,
+            recommendation: Recommendation::from_code(&r.recommendation)
+                .map_err(StoreError::corrupt)?,
+            evidence: serde_json::from_str(&r.evidence).map_err(StoreError::corrupt)?,
             decision: r
                 .decision
                 .as_deref()
                 .map(ItemDecision::from_code)
                 .transpose()
-                .map_err(corrupt)?,
+                .map_err(StoreError::corrupt)?,
             decided_by: r
                 .decided_by
                 .as_deref()
                 .map(UserId::parse)
                 .transpose()
-                .map_err(corrupt)?,
+                .map_err(StoreError::corrupt)?,
             outcome: r
                 .outcome
                 .as_deref()
                 .map(Outcome::from_code)
                 .transpose()
-                .map_err(corrupt)?,
+                .map_err(StoreError::corrupt)?,
             id: r.id,
             instance_id: r.instance_id,
             user_name: r.user_name,
@@ -297,7 +294,7 @@ impl Tx {
         created_by: UserId,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(settings).map_err(corrupt)?;
+        let json = serde_json::to_string(settings).map_err(StoreError::corrupt)?;
         on_tx!(self, |conn| {
             sqlx::query(
                 "INSERT INTO access_reviews (id, name, settings, created_by, created_at) \
@@ -341,7 +338,7 @@ impl Tx {
     }
 
     pub async fn insert_item(&mut self, item: NewItem<'_>) -> Result<(), StoreError> {
-        let evidence = serde_json::to_string(item.evidence).map_err(corrupt)?;
+        let evidence = serde_json::to_string(item.evidence).map_err(StoreError::corrupt)?;
         on_tx!(self, |conn| {
             sqlx::query(
                 "INSERT INTO review_items (id, instance_id, assignment_id, user_id, role_id, kind, \
@@ -528,8 +525,13 @@ impl Tx {
             .fetch_optional(conn)
             .await?
         });
-        row.map(|(id, json)| Ok((id, serde_json::from_str(&json).map_err(corrupt)?)))
-            .transpose()
+        row.map(|(id, json)| {
+            Ok((
+                id,
+                serde_json::from_str(&json).map_err(StoreError::corrupt)?,
+            ))
+        })
+        .transpose()
     }
 }
 
@@ -551,7 +553,7 @@ impl Tx {
             .await?
         });
         rows.into_iter()
-            .map(|(id, n)| Ok((UserId::parse(&id).map_err(corrupt)?, n)))
+            .map(|(id, n)| Ok((UserId::parse(&id).map_err(StoreError::corrupt)?, n)))
             .collect()
     }
 }

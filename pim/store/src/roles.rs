@@ -28,20 +28,16 @@ struct RoleRow {
 const ROLE_SELECT: &str = "SELECT r.id, r.name, r.description, CAST(r.tier AS BIGINT) AS tier, r.builtin, p.policy_json \
      FROM roles r LEFT JOIN role_policies p ON p.role_id = r.id";
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 impl RoleRow {
     fn into_record(self, owners: Vec<UserId>) -> Result<RoleRecord, StoreError> {
-        let tier = Tier::from_level(self.tier).ok_or_else(|| corrupt("role tier"))?;
+        let tier = Tier::from_level(self.tier).ok_or_else(|| StoreError::corrupt("role tier"))?;
         let policy = match self.policy_json {
-            Some(json) => serde_json::from_str(&json).map_err(corrupt)?,
+            Some(json) => serde_json::from_str(&json).map_err(StoreError::corrupt)?,
             None => RolePolicy::default_for(tier, self.builtin),
         };
         Ok(RoleRecord {
             info: RoleInfo {
-                id: RoleId::parse(&self.id).map_err(corrupt)?,
+                id: RoleId::parse(&self.id).map_err(StoreError::corrupt)?,
                 name: self.name,
                 description: self.description,
                 tier,
@@ -88,7 +84,7 @@ impl Store {
         });
         let owners = owners
             .iter()
-            .map(|o| UserId::parse(o).map_err(corrupt))
+            .map(|o| UserId::parse(o).map_err(StoreError::corrupt))
             .collect::<Result<_, _>>()?;
         row.map(|r| r.into_record(owners)).transpose()
     }
@@ -157,7 +153,7 @@ impl Tx {
         by: UserId,
         now: Timestamp,
     ) -> Result<(), StoreError> {
-        let json = serde_json::to_string(policy).map_err(corrupt)?;
+        let json = serde_json::to_string(policy).map_err(StoreError::corrupt)?;
         on_tx!(self, |conn| {
             sqlx::query(
                 "INSERT INTO role_policies (role_id, policy_json, updated_at, updated_by) \

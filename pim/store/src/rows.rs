@@ -5,12 +5,8 @@ use pim_core::{PasskeyId, Timestamp, UserId};
 
 use crate::StoreError;
 
-fn corrupt(what: impl std::fmt::Display) -> StoreError {
-    StoreError::Corrupt(what.to_string())
-}
-
 pub(crate) fn user_id(text: &str) -> Result<UserId, StoreError> {
-    UserId::parse(text).map_err(corrupt)
+    UserId::parse(text).map_err(StoreError::corrupt)
 }
 
 #[derive(Debug, sqlx::FromRow)]
@@ -36,8 +32,8 @@ impl TryFrom<UserRow> for User {
             display_name: row.display_name,
             email: row.email,
             manager_id: row.manager_id.as_deref().map(user_id).transpose()?,
-            status: UserStatus::from_code(&row.status).map_err(corrupt)?,
-            kind: UserKind::from_code(&row.kind).map_err(corrupt)?,
+            status: UserStatus::from_code(&row.status).map_err(StoreError::corrupt)?,
+            kind: UserKind::from_code(&row.kind).map_err(StoreError::corrupt)?,
             created_at: Timestamp::from_unix(row.created_at),
         })
     }
@@ -62,7 +58,7 @@ pub(crate) const PASSKEY_COLUMNS: &str =
 impl PasskeyRow {
     pub fn summary(&self) -> Result<PasskeySummary, StoreError> {
         Ok(PasskeySummary {
-            id: PasskeyId::parse(&self.id).map_err(corrupt)?,
+            id: PasskeyId::parse(&self.id).map_err(StoreError::corrupt)?,
             label: self.label.clone(),
             aaguid: self.aaguid.clone(),
             attested: self.attested,
