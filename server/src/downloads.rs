@@ -8,6 +8,7 @@ use axum::body::Body;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
+use pim_service::ServiceError;
 use pim_service::audit_export::AuditFormat;
 use pim_service::audit_log::AuditQuery;
 use pim_service::review_export::ExportFormat;
@@ -37,26 +38,13 @@ pub async fn review_export(
             } else {
                 "json"
             };
-            let disposition = format!("attachment; filename=\"access-review-{id}.{extension}\"");
-            (
-                [
-                    (header::CONTENT_TYPE, media_type.to_owned()),
-                    (header::CONTENT_DISPOSITION, disposition),
-                ],
-                body,
+            attachment(
+                media_type,
+                &format!("access-review-{id}.{extension}"),
+                body.into(),
             )
-                .into_response()
         }
-        Err(e @ pim_service::ServiceError::Forbidden) => {
-            (StatusCode::FORBIDDEN, e.to_string()).into_response()
-        }
-        Err(pim_service::ServiceError::NotFound) => {
-            (StatusCode::NOT_FOUND, "No such review.").into_response()
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "review export");
-            (StatusCode::INTERNAL_SERVER_ERROR, "The export failed.").into_response()
-        }
+        Err(e) => refused(e, "review"),
     }
 }
 
@@ -90,34 +78,46 @@ pub async fn audit_export(
     };
     let export = match pim.audit_export(&principal, &query, format).await {
         Ok(export) => export,
-        Err(e @ pim_service::ServiceError::Forbidden) => {
-            return (StatusCode::FORBIDDEN, e.to_string()).into_response();
-        }
-        Err(e @ pim_service::ServiceError::InvalidInput(_)) => {
-            return (StatusCode::BAD_REQUEST, e.to_string()).into_response();
-        }
-        Err(e) => {
-            tracing::error!(error = %e, "audit export");
-            return (StatusCode::INTERNAL_SERVER_ERROR, "The export failed.").into_response();
-        }
+        Err(e) => return refused(e, "audit log"),
     };
     let body = futures_util::stream::try_unfold(export, |mut export| async move {
         let chunk = export.next_chunk().await.inspect_err(|e| {
             // The status line is gone; the client sees a cut-off download.
             tracing::error!(error = %e, "audit export stopped");
         })?;
-        Ok::<_, pim_service::ServiceError>(chunk.map(|bytes| (bytes, export)))
+        Ok::<_, ServiceError>(chunk.map(|bytes| (bytes, export)))
     });
-    let disposition = format!(
-        "attachment; filename=\"stint-audit.{}\"",
-        format.extension()
-    );
+    let file_name = format!("stint-audit.{}", format.extension());
+    attachment(format.media_type(), &file_name, Body::from_stream(body))
+}
+
+/// A file download named `file_name`.
+fn attachment(media_type: &str, file_name: &str, body: Body) -> Response {
+    let disposition = format!("attachment; filename=\"{file_name}\"");
     (
         [
-            (header::CONTENT_TYPE, format.media_type().to_owned()),
+            (header::CONTENT_TYPE, media_type.to_owned()),
             (header::CONTENT_DISPOSITION, disposition),
         ],
-        Body::from_stream(body),
+        body,
     )
         .into_response()
+}
+
+/// The answer when the service refused an export (`what` names what was asked for) or it
+/// failed; causes of failures are logged, not shown.
+fn refused(error: ServiceError, what: &str) -> Response {
+    match error {
+        e @ ServiceError::Forbidden => (StatusCode::FORBIDDEN, e.to_string()).into_response(),
+        e @ ServiceError::InvalidInput(_) => {
+            (StatusCode::BAD_REQUEST, e.to_string()).into_response()
+        }
+        ServiceError::NotFound => {
+            (StatusCode::NOT_FOUND, format!("No such {what}.")).into_response()
+        }
+        e => {
+            tracing::error!(error = %e, what, "export failed");
+            (StatusCode::INTERNAL_SERVER_ERROR, "The export failed.").into_response()
+        }
+    }
 }
