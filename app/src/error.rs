@@ -84,7 +84,8 @@ impl From<pim_service::ServiceError> for AppError {
             | S::Policy(_)
             | S::QuorumUnreachable(_)
             | S::InvalidAssignment(_)
-            | S::InvalidReview(_) => ErrorKind::BadRequest,
+            | S::InvalidReview(_)
+            | S::KeyRefused(_) => ErrorKind::BadRequest,
             S::AuthenticationFailed | S::Unauthenticated => ErrorKind::Unauthenticated,
             S::Forbidden => ErrorKind::Forbidden,
             S::NotFound => ErrorKind::NotFound,

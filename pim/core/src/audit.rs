@@ -67,6 +67,14 @@ pub enum AuditAction {
     ReviewEnded,
     AuditExported,
     AlertSettingsUpdated,
+    BreakGlassAccountCreated,
+    BreakGlassKeyEnrolled,
+    BreakGlassKeyRefused,
+    BreakGlassKeyWitnessed,
+    BreakGlassKeyValidated,
+    BreakGlassKeyDisabled,
+    AttestationModelAdded,
+    AttestationModelRemoved,
 }
 
 impl AuditAction {
@@ -125,6 +133,14 @@ impl AuditAction {
             Self::ReviewEnded => "review.ended",
             Self::AuditExported => "audit.exported",
             Self::AlertSettingsUpdated => "insights.alertSettingsUpdated",
+            Self::BreakGlassAccountCreated => "breakGlass.accountCreated",
+            Self::BreakGlassKeyEnrolled => "breakGlass.keyEnrolled",
+            Self::BreakGlassKeyRefused => "breakGlass.keyRefused",
+            Self::BreakGlassKeyWitnessed => "breakGlass.keyWitnessed",
+            Self::BreakGlassKeyValidated => "breakGlass.keyValidated",
+            Self::BreakGlassKeyDisabled => "breakGlass.keyDisabled",
+            Self::AttestationModelAdded => "breakGlass.modelAdded",
+            Self::AttestationModelRemoved => "breakGlass.modelRemoved",
         }
     }
 }

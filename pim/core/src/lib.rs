@@ -10,6 +10,7 @@ pub mod alerts;
 pub mod approval;
 pub mod assignment;
 pub mod audit;
+pub mod break_glass;
 pub mod change;
 pub mod enrollment;
 pub mod error;

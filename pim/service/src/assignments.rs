@@ -321,6 +321,10 @@ impl Pim {
                 "this is the last Global Administrator; assign another one first",
             ));
         }
+        if assignment.role_id == ga {
+            self.keep_two_break_glass_accounts(&mut tx, assignment.user_id)
+                .await?;
+        }
         if !tx
             .close_assignment(id, now, Some(admin.user_id), "removed")
             .await?

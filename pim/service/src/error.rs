@@ -47,6 +47,9 @@ pub enum ServiceError {
     /// Access review settings that cannot work.
     #[error(transparent)]
     InvalidReview(#[from] pim_core::review::ReviewDenial),
+    /// A key that may not guard a break-glass account; the reason is the administrator's to read.
+    #[error("this key cannot be a break-glass key: {0}")]
+    KeyRefused(&'static str),
     #[error("too many attempts; wait a minute and try again")]
     RateLimited,
     #[error(transparent)]
@@ -68,6 +71,9 @@ impl From<StoreError> for ServiceError {
             StoreError::Duplicate("decision") => Self::Decision(DecisionDenial::AlreadyDecided),
             StoreError::Duplicate("channel name") => {
                 Self::Conflict("a channel with this name exists already")
+            }
+            StoreError::Duplicate("allowed model") => {
+                Self::Conflict("this CA and AAGUID are on the allow-list already")
             }
             StoreError::Duplicate(_) => Self::Conflict("this record already exists"),
             other => Self::Internal(anyhow::Error::new(other).context("store")),

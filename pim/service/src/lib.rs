@@ -12,6 +12,8 @@ pub mod audit_checkpoints;
 pub mod audit_export;
 pub mod audit_log;
 mod bootstrap;
+pub mod break_glass;
+pub mod break_glass_keys;
 pub mod clock;
 mod due_work;
 mod error;

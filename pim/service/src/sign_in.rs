@@ -4,7 +4,7 @@
 
 use pim_core::UserId;
 use pim_core::audit::{AuditAction, AuditEvent};
-use pim_core::user::{Email, UserStatus};
+use pim_core::user::{Email, UserKind, UserStatus};
 use serde::{Deserialize, Serialize};
 use serde_json::json;
 use webauthn_rs::prelude::{
@@ -188,6 +188,10 @@ impl Pim {
             .ok_or("user vanished")?;
         if user.status != UserStatus::Active.code() {
             return Err("account disabled");
+        }
+        // Every use of an emergency account must raise the alarm, so its keys open nothing here.
+        if user.kind == UserKind::BreakGlass.code() {
+            return Err("break-glass accounts sign in through emergency access only");
         }
         let now = self.now();
         self.record_use(tx, &row, &result, now).await?;

@@ -45,6 +45,8 @@ pub enum StepUpPurpose {
         request: ActivationId,
         fingerprint: String,
     },
+    /// A second administrator confirming one break-glass key's enrollment.
+    WitnessKey(PasskeyId),
     /// A second administrator's verdict and reason on one pending change.
     ChangeDecision {
         change: String,
@@ -63,12 +65,13 @@ impl StepUpPurpose {
             Self::Approve { .. } => "step_up.approve",
             Self::Deny { .. } => "step_up.deny",
             Self::ChangeDecision { .. } => "step_up.change_decision",
+            Self::WitnessKey(_) => "step_up.witness_key",
         }
     }
 
     fn subject(&self) -> String {
         match self {
-            Self::RemovePasskey(id) => id.to_string(),
+            Self::RemovePasskey(id) | Self::WitnessKey(id) => id.to_string(),
             Self::Activate {
                 request: id,
                 fingerprint,

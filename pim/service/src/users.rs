@@ -208,6 +208,9 @@ impl Pim {
         }
         let now = self.now();
         let mut tx = self.store().begin().await?;
+        if status == UserStatus::Disabled {
+            self.keep_two_break_glass_accounts(&mut tx, id).await?;
+        }
         if !tx.set_user_status(id, status, now).await? {
             return Err(ServiceError::Conflict(
                 "the user already has that status, or does not exist",
