@@ -87,7 +87,7 @@ impl From<pim_service::ServiceError> for AppError {
             | S::InvalidReview(_)
             | S::KeyRefused(_) => ErrorKind::BadRequest,
             S::AuthenticationFailed | S::Unauthenticated => ErrorKind::Unauthenticated,
-            S::Forbidden => ErrorKind::Forbidden,
+            S::Forbidden | S::JustificationRequired => ErrorKind::Forbidden,
             S::NotFound => ErrorKind::NotFound,
             S::Conflict(_) | S::Enrollment(_) | S::Decision(_) | S::ChangeDecision(_) => {
                 ErrorKind::Conflict

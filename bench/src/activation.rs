@@ -90,6 +90,7 @@ async fn time_activations(work: &Path) -> anyhow::Result<Duration> {
         // A fresh sign-in time each round: the rounds move the clock past a session's 12 h.
         let session = pim_service::SessionIdentity {
             signed_in_at: pim.now(),
+            emergency_use: None,
             ..identity
         };
         let who = pim.principal(&session).await?;

@@ -195,6 +195,7 @@ async fn refreshed(pim: &Pim, who: &Principal) -> anyhow::Result<Principal> {
         user_id: who.user_id,
         epoch: 0,
         signed_in_at: pim.now(),
+        emergency_use: None,
     };
     Ok(pim.principal(&identity).await?)
 }

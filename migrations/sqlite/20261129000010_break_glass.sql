@@ -32,3 +32,16 @@ CREATE TABLE break_glass_keys (
     disabled_reason TEXT
 );
 CREATE INDEX break_glass_keys_user ON break_glass_keys(user_id);
+
+-- Each emergency sign-in, and the after-the-fact justification its session must record before
+-- it can do anything else.
+CREATE TABLE break_glass_uses (
+    id TEXT PRIMARY KEY NOT NULL,
+    user_id TEXT NOT NULL REFERENCES users(id),
+    passkey_id TEXT NOT NULL REFERENCES passkeys(id),
+    ip TEXT NOT NULL,
+    started_at BIGINT NOT NULL,
+    justification TEXT,
+    justified_at BIGINT
+);
+CREATE INDEX break_glass_uses_started ON break_glass_uses(started_at);

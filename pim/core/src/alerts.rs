@@ -5,6 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::assignment::AssignmentKind;
+use crate::break_glass::{BreakGlassAccount, readiness_warnings};
 use crate::role::Tier;
 use crate::time::DAY;
 use crate::{AssignmentId, RoleId, Timestamp};
@@ -21,6 +22,13 @@ pub struct AlertSettings {
     pub tier0_max_percent: i64,
     /// A role activated more often than this in the last 7 days.
     pub activations_per_week: i64,
+    /// A ready break-glass key not validated for this many days is overdue for a drill.
+    #[serde(default = "default_drill_days")]
+    pub drill_overdue_days: i64,
+}
+
+fn default_drill_days() -> i64 {
+    crate::break_glass::DEFAULT_DRILL_DAYS
 }
 
 impl Default for AlertSettings {
@@ -30,6 +38,7 @@ impl Default for AlertSettings {
             tier0_max_holders: 5,
             tier0_max_percent: 10,
             activations_per_week: 50,
+            drill_overdue_days: default_drill_days(),
         }
     }
 }
@@ -48,6 +57,9 @@ impl AlertSettings {
         }
         if !(1..=10_000).contains(&self.activations_per_week) {
             return Err(("Activations a week", "between 1 and 10000"));
+        }
+        if !(7..=365).contains(&self.drill_overdue_days) {
+            return Err(("Break-glass drill every (days)", "between 7 and 365"));
         }
         Ok(())
     }
@@ -78,6 +90,8 @@ pub enum AlertKind {
     StaleEligibility,
     TooManyTierZeroHolders,
     FrequentActivation,
+    BreakGlassNotReady,
+    BreakGlassDrillOverdue,
 }
 
 impl AlertKind {
@@ -89,6 +103,8 @@ impl AlertKind {
             Self::StaleEligibility => "Eligible but not activated",
             Self::TooManyTierZeroHolders => "Too many people hold tier-0 roles",
             Self::FrequentActivation => "Roles activated very often",
+            Self::BreakGlassNotReady => "Emergency access is not dependable",
+            Self::BreakGlassDrillOverdue => "Break-glass keys overdue for a drill",
         }
     }
 
@@ -110,6 +126,12 @@ impl AlertKind {
             }
             Self::FrequentActivation => {
                 "Frequent activation may mean the role is too broad, or its maximum duration too short for the work."
+            }
+            Self::BreakGlassNotReady => {
+                "Keep two break-glass accounts, each with two witnessed hardware keys stored apart (Settings → Break-glass)."
+            }
+            Self::BreakGlassDrillOverdue => {
+                "Fetch each key from its safe and run \"Validate key\" (Settings → Break-glass), so you know it works before you need it."
             }
         }
     }
@@ -178,6 +200,62 @@ pub fn evaluate(
     .flatten()
     .collect();
     alerts.sort_by_key(|a| a.severity);
+    alerts
+}
+
+/// The break-glass alerts: emergency access below the floor of two accounts with two ready
+/// keys each, and ready keys whose last drill is older than the threshold.
+#[must_use]
+pub fn break_glass_alerts(
+    accounts: &[BreakGlassAccount],
+    settings: &AlertSettings,
+    now: Timestamp,
+) -> Vec<Alert> {
+    const PAGE: &str = "/settings/break-glass";
+    let mut alerts = Vec::new();
+    let warnings = readiness_warnings(accounts);
+    if !warnings.is_empty() {
+        alerts.push(Alert {
+            kind: AlertKind::BreakGlassNotReady,
+            severity: Severity::High,
+            summary: format!("{} gap(s) in emergency access.", warnings.len()),
+            affected: warnings
+                .into_iter()
+                .map(|label| Affected {
+                    label,
+                    link: PAGE.into(),
+                })
+                .collect(),
+        });
+    }
+    let overdue: Vec<Affected> = accounts
+        .iter()
+        .filter(|a| a.active)
+        .flat_map(|a| a.keys.iter().map(move |k| (a, k)))
+        .filter(|(_, k)| k.drill_overdue(now, settings.drill_overdue_days))
+        .map(|(a, k)| Affected {
+            label: format!(
+                "{}: {} (last drill {})",
+                a.display_name,
+                k.label,
+                k.last_validated_at
+                    .map_or_else(|| "never".into(), Timestamp::utc_text)
+            ),
+            link: PAGE.into(),
+        })
+        .collect();
+    if !overdue.is_empty() {
+        alerts.push(Alert {
+            kind: AlertKind::BreakGlassDrillOverdue,
+            severity: Severity::Medium,
+            summary: format!(
+                "{} key(s) not validated in {} days.",
+                overdue.len(),
+                settings.drill_overdue_days
+            ),
+            affected: overdue,
+        });
+    }
     alerts
 }
 
@@ -357,6 +435,63 @@ mod tests {
 
     fn kinds(alerts: &[Alert]) -> Vec<AlertKind> {
         alerts.iter().map(|a| a.kind).collect()
+    }
+
+    fn drilled_key(label: &str, days_ago: i64) -> crate::break_glass::BreakGlassKey {
+        crate::break_glass::BreakGlassKey {
+            passkey_id: crate::PasskeyId::new_random(),
+            label: label.into(),
+            aaguid: "cb69481e-8ff7-4039-93ec-0a2729a154a8".into(),
+            model: "Hardware key".into(),
+            location: "Safe".into(),
+            custodian: "Facilities".into(),
+            enrolled_by: "Ada".into(),
+            enrolled_at: NOW.plus_seconds(-400 * DAY),
+            witnessed_by: Some("Lee".into()),
+            witnessed_at: Some(NOW.plus_seconds(-400 * DAY)),
+            last_validated_at: Some(NOW.plus_seconds(-days_ago * DAY)),
+            last_used_at: None,
+            disabled_at: None,
+            disabled_reason: None,
+        }
+    }
+
+    fn vault(name: &str, keys: Vec<crate::break_glass::BreakGlassKey>) -> BreakGlassAccount {
+        BreakGlassAccount {
+            user_id: crate::UserId::new_random(),
+            display_name: name.into(),
+            email: format!("{name}@example.org"),
+            active: true,
+            keys,
+        }
+    }
+
+    #[test]
+    fn break_glass_keys_past_their_drill_are_a_medium_alert_naming_each_key() {
+        let accounts = [
+            vault("Vault 1", vec![drilled_key("A", 10), drilled_key("B", 91)]),
+            vault("Vault 2", vec![drilled_key("C", 90), drilled_key("D", 30)]),
+        ];
+        let alerts = break_glass_alerts(&accounts, &AlertSettings::default(), NOW);
+        assert_eq!(kinds(&alerts), [AlertKind::BreakGlassDrillOverdue]);
+        assert_eq!(alerts[0].severity, Severity::Medium);
+        assert_eq!(alerts[0].affected.len(), 1);
+        assert!(
+            alerts[0].affected[0]
+                .label
+                .starts_with("Vault 1: B (last drill ")
+        );
+    }
+
+    #[test]
+    fn one_break_glass_account_is_a_high_alert() {
+        let accounts = [vault(
+            "Vault 1",
+            vec![drilled_key("A", 1), drilled_key("B", 1)],
+        )];
+        let alerts = break_glass_alerts(&accounts, &AlertSettings::default(), NOW);
+        assert_eq!(kinds(&alerts), [AlertKind::BreakGlassNotReady]);
+        assert_eq!(alerts[0].severity, Severity::High);
     }
 
     #[test]

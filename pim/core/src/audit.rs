@@ -75,6 +75,9 @@ pub enum AuditAction {
     BreakGlassKeyDisabled,
     AttestationModelAdded,
     AttestationModelRemoved,
+    BreakGlassSignedIn,
+    BreakGlassSignInFailed,
+    BreakGlassJustified,
 }
 
 impl AuditAction {
@@ -141,6 +144,9 @@ impl AuditAction {
             Self::BreakGlassKeyDisabled => "breakGlass.keyDisabled",
             Self::AttestationModelAdded => "breakGlass.modelAdded",
             Self::AttestationModelRemoved => "breakGlass.modelRemoved",
+            Self::BreakGlassSignedIn => "breakGlass.signedIn",
+            Self::BreakGlassSignInFailed => "breakGlass.signInFailed",
+            Self::BreakGlassJustified => "breakGlass.justified",
         }
     }
 }

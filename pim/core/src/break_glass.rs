@@ -128,6 +128,23 @@ pub struct AllowedModel {
     pub added_at: Timestamp,
 }
 
+/// One emergency sign-in: whose account, with which key, and why (recorded afterwards).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyUse {
+    pub id: String,
+    pub account: String,
+    pub key_label: String,
+    pub ip: String,
+    pub started_at: Timestamp,
+    pub justification: Option<String>,
+    pub justified_at: Option<Timestamp>,
+}
+
+/// Why emergency access was used, as its session records it before anything else.
+pub fn parse_emergency_justification(raw: &str) -> Result<String, ParseError> {
+    crate::text::parse_multi_line(raw, "Justification", 20, 2000)
+}
+
 /// What keeps emergency access from being dependable, in words for the page's banner.
 #[must_use]
 pub fn readiness_warnings(accounts: &[BreakGlassAccount]) -> Vec<String> {

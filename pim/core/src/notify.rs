@@ -43,6 +43,9 @@ pub enum NoticeKind {
     ReviewReminder,
     /// A review's instance completed: the report for its creator and report recipients.
     ReviewCompleted,
+    /// Someone signed in with a break-glass key: a critical alert to every administrator and
+    /// every channel (`person` is the emergency account, `role` the key).
+    BreakGlassUsed,
     /// "Send test" in Settings → Notifications.
     Test,
 }
@@ -59,6 +62,7 @@ impl NoticeKind {
                 | Self::EligibilityEndingSoon
                 | Self::ReviewStarted
                 | Self::ReviewReminder
+                | Self::BreakGlassUsed
         )
     }
 
@@ -79,6 +83,7 @@ impl NoticeKind {
             Self::ReviewStarted => "review_started",
             Self::ReviewReminder => "review_reminder",
             Self::ReviewCompleted => "review_completed",
+            Self::BreakGlassUsed => "break_glass_used",
             Self::Test => "test",
         }
     }
@@ -129,6 +134,9 @@ impl Notice {
             NoticeKind::ReviewStarted => format!("Access review to do: {role}"),
             NoticeKind::ReviewReminder => format!("Access review ends soon: {role}"),
             NoticeKind::ReviewCompleted => format!("Access review completed: {role}"),
+            NoticeKind::BreakGlassUsed => {
+                format!("EMERGENCY ACCESS USED: {person} signed in with a break-glass key")
+            }
             NoticeKind::Test => "Stint test message".to_owned(),
         }
     }

@@ -1,7 +1,7 @@
 //! Insights → Alerts: findings for auditors and administrators, and the thresholds a
 //! Security Administrator tunes (audited with the values before and after).
 
-use pim_core::alerts::{Alert, AlertSettings, evaluate};
+use pim_core::alerts::{Alert, AlertSettings, break_glass_alerts, evaluate};
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::Principal;
 use pim_core::role::Permission;
@@ -24,6 +24,7 @@ pub struct AlertSettingsForm {
     pub tier0_max_holders: String,
     pub tier0_max_percent: String,
     pub activations_per_week: String,
+    pub drill_overdue_days: String,
 }
 
 impl AlertSettingsForm {
@@ -38,6 +39,7 @@ impl AlertSettingsForm {
             tier0_max_holders: number(&self.tier0_max_holders, "Most tier-0 holders")?,
             tier0_max_percent: number(&self.tier0_max_percent, "Most tier-0 holders (%)")?,
             activations_per_week: number(&self.activations_per_week, "Activations a week")?,
+            drill_overdue_days: number(&self.drill_overdue_days, "Break-glass drill every (days)")?,
         };
         settings
             .validate()
@@ -58,10 +60,11 @@ impl Pim {
         let roles = store.role_facts(now).await?;
         let assignments = store.assignment_facts(now).await?;
         let people = store.count_people().await?;
-        Ok(AlertReport {
-            alerts: evaluate(&roles, &assignments, people, &settings, now),
-            settings,
-        })
+        let break_glass = store.break_glass_accounts().await?;
+        let mut alerts = evaluate(&roles, &assignments, people, &settings, now);
+        alerts.extend(break_glass_alerts(&break_glass, &settings, now));
+        alerts.sort_by_key(|a| a.severity);
+        Ok(AlertReport { alerts, settings })
     }
 
     /// Saves new thresholds; Security Administrators and Global Administrators only.

@@ -6,7 +6,7 @@ use std::collections::BTreeMap;
 use pim_core::assignment::AssignmentKind;
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::break_glass::{
-    AllowedModel, BreakGlassAccount, DEFAULT_DRILL_DAYS, may_retire_account, readiness_warnings,
+    AllowedModel, BreakGlassAccount, may_retire_account, readiness_warnings,
 };
 use pim_core::principal::Principal;
 use pim_core::role::{BuiltinRole, Permission};
@@ -19,6 +19,7 @@ use pim_store::break_glass::NewAllowedModel;
 use serde_json::json;
 use webauthn_rs::prelude::{AttestationCaList, AttestationCaListBuilder, Uuid};
 
+use crate::notifications::require_security_admin;
 use crate::{Pim, ServiceError};
 
 /// What Settings → Break-glass shows.
@@ -42,14 +43,6 @@ pub struct ModelForm {
 }
 
 impl Pim {
-    pub(crate) fn require_security_admin(&self, who: &Principal) -> Result<(), ServiceError> {
-        if who.can(Permission::ManageSecurity) {
-            Ok(())
-        } else {
-            Err(ServiceError::Forbidden)
-        }
-    }
-
     pub async fn break_glass_overview(
         &self,
         who: &Principal,
@@ -66,11 +59,12 @@ impl Pim {
             .into_iter()
             .map(|m| m.model)
             .collect();
+        let drill_days = self.store().alert_settings().await?.drill_overdue_days;
         Ok(BreakGlassOverview {
             warnings: readiness_warnings(&accounts),
             accounts,
             models,
-            drill_days: DEFAULT_DRILL_DAYS,
+            drill_days,
             can_manage,
         })
     }
@@ -84,7 +78,7 @@ impl Pim {
         display_name: &str,
         email: &str,
     ) -> Result<UserId, ServiceError> {
-        self.require_security_admin(who)?;
+        require_security_admin(who)?;
         let display_name = DisplayName::parse(display_name)?;
         let email = Email::parse(email)?;
         let now = self.now();
@@ -146,7 +140,7 @@ impl Pim {
         who: &Principal,
         form: &ModelForm,
     ) -> Result<String, ServiceError> {
-        self.require_security_admin(who)?;
+        require_security_admin(who)?;
         let description = parse_single_line(&form.description, "Description", 2, 200)?;
         let aaguid =
             Uuid::parse_str(form.aaguid.trim()).map_err(|_| pim_core::ParseError::Invalid {
@@ -189,7 +183,7 @@ impl Pim {
         who: &Principal,
         id: &str,
     ) -> Result<usize, ServiceError> {
-        self.require_security_admin(who)?;
+        require_security_admin(who)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
         if !tx.remove_allowed_model(id).await? {

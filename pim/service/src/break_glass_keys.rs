@@ -18,8 +18,9 @@ use webauthn_rs::prelude::{
     AttestationCaList, AttestationMetadata, AttestedPasskey, AttestedPasskeyAuthentication,
     AttestedPasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, WebauthnError,
 };
-use webauthn_rs_proto::AuthenticatorAttachment;
+use webauthn_rs_proto::{AuthenticatorAttachment, CreationChallengeResponse};
 
+use crate::notifications::require_security_admin;
 use crate::passkeys::{Ceremony, cred_id_text, parse_credential};
 use crate::step_up::{StepUpAnswer, StepUpPurpose};
 use crate::{Pim, ServiceError};
@@ -46,7 +47,7 @@ impl Pim {
         who: &Principal,
         account: UserId,
     ) -> Result<Ceremony, ServiceError> {
-        self.require_security_admin(who)?;
+        require_security_admin(who)?;
         self.limits.check_ip(ip)?;
         let user = self
             .store()
@@ -82,6 +83,7 @@ impl Pim {
                 Some(AuthenticatorAttachment::CrossPlatform),
             )
             .map_err(|e| anyhow::anyhow!("cannot start key enrollment: {e}"))?;
+        let options = credential_protection_requested(options);
         self.save_ceremony(
             binding,
             Some(who.user_id),
@@ -104,7 +106,7 @@ impl Pim {
         custody: &CustodyForm,
         credential_json: &str,
     ) -> Result<PasskeyId, ServiceError> {
-        self.require_security_admin(who)?;
+        require_security_admin(who)?;
         let custody = Custody::parse(&custody.label, &custody.location, &custody.custodian)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -191,7 +193,7 @@ impl Pim {
         key: PasskeyId,
         answer: Option<StepUpAnswer<'_>>,
     ) -> Result<(), ServiceError> {
-        self.require_security_admin(who)?;
+        require_security_admin(who)?;
         let record = self.key_record(key).await?;
         if record.key.status() != KeyStatus::AwaitingWitness {
             return Err(ServiceError::Conflict(
@@ -230,7 +232,7 @@ impl Pim {
         who: &Principal,
         key: PasskeyId,
     ) -> Result<Ceremony, ServiceError> {
-        self.require_security_admin(who)?;
+        require_security_admin(who)?;
         self.limits.check_ip(ip)?;
         let record = self.key_record(key).await?;
         if record.key.status() == KeyStatus::Disabled {
@@ -262,7 +264,7 @@ impl Pim {
         ceremony_id: &str,
         credential_json: &str,
     ) -> Result<(), ServiceError> {
-        self.require_security_admin(who)?;
+        require_security_admin(who)?;
         let record = self.key_record(key).await?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
@@ -383,6 +385,24 @@ impl Pim {
             .find(|m| m.model.aaguid == aaguid)
             .map_or_else(|| aaguid.to_owned(), |m| m.model.description))
     }
+}
+
+/// Asks the key to protect the credential with user verification without making browsers
+/// drop keys that cannot: an enforced policy fails in the browser with no reason the
+/// administrator can read, whereas every break-glass assertion is checked for user
+/// verification here anyway, and a key that cannot prove its model gets a clear refusal.
+fn credential_protection_requested(
+    mut ccr: CreationChallengeResponse,
+) -> CreationChallengeResponse {
+    if let Some(protect) = ccr
+        .public_key
+        .extensions
+        .as_mut()
+        .and_then(|e| e.cred_protect.as_mut())
+    {
+        protect.enforce_credential_protection_policy = Some(false);
+    }
+    ccr
 }
 
 /// The key's attestation still chains to a listed CA that lists the key's AAGUID.

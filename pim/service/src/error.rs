@@ -19,6 +19,9 @@ pub enum ServiceError {
     AuthenticationFailed,
     #[error("sign in first")]
     Unauthenticated,
+    /// An emergency session that has not yet recorded why it was opened.
+    #[error("record why you used emergency access before anything else")]
+    JustificationRequired,
     #[error("you do not have an active role that allows this")]
     Forbidden,
     #[error("not found")]

@@ -16,6 +16,7 @@ pub mod break_glass;
 pub mod break_glass_keys;
 pub mod clock;
 mod due_work;
+pub mod emergency;
 mod error;
 mod limits;
 mod my_passkeys;

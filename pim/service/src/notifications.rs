@@ -280,7 +280,7 @@ impl Pim {
     }
 }
 
-fn require_security_admin(who: &Principal) -> Result<UserId, ServiceError> {
+pub(crate) fn require_security_admin(who: &Principal) -> Result<UserId, ServiceError> {
     if who.can(Permission::ManageSecurity) {
         Ok(who.user_id)
     } else {

@@ -17,6 +17,10 @@ pub struct SessionIdentity {
     /// this session.
     pub epoch: i64,
     pub signed_in_at: Timestamp,
+    /// Set when the session was opened with a break-glass key: until that use has its
+    /// justification, the session can do nothing else.
+    #[serde(default)]
+    pub emergency_use: Option<uuid::Uuid>,
 }
 
 /// A session ends 12 h after sign-in, however active it has been.
@@ -49,6 +53,9 @@ impl Pim {
             .ok_or(ServiceError::Unauthenticated)?;
         if row.status != UserStatus::Active.code() || row.session_epoch != identity.epoch {
             return Err(ServiceError::Unauthenticated);
+        }
+        if self.pending_justification(identity).await?.is_some() {
+            return Err(ServiceError::JustificationRequired);
         }
         let active_roles = self
             .store()
@@ -85,6 +92,7 @@ impl Pim {
             user_id: user,
             epoch: row.session_epoch,
             signed_in_at: now,
+            emergency_use: None,
         })
     }
 

@@ -199,6 +199,7 @@ impl Pim {
             user_id,
             epoch: user.session_epoch,
             signed_in_at: now,
+            emergency_use: None,
         })
     }
 }

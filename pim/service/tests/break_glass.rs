@@ -6,124 +6,24 @@ mod common;
 
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
-use common::{IP, ORIGIN, activate_as, answer, assert_with, assign, refreshed, signed_in_user};
+use common::break_glass::{
+    OTHER_AAGUID, Scene, allow, asserted_by, audit_actions, enroll_with, hardware_key,
+    registered_by, scene, scene_with_allowed_key, second_security_admin, witness,
+};
+use common::{IP, signed_in_user};
 use crypto_glue::ecdsa_p256::{EcdsaP256Signature, EcdsaP256SigningKey};
-use crypto_glue::traits::{EncodePem, Pkcs8DecodePrivateKey, Signer};
-use crypto_glue::x509::Certificate;
-use pim_core::activation::ActivationForm;
+use crypto_glue::traits::{Pkcs8DecodePrivateKey, Signer};
 use pim_core::break_glass::KeyStatus;
-use pim_core::principal::Principal;
 use pim_core::role::BuiltinRole;
-use pim_core::time::{DAY, MINUTE};
+use pim_core::time::DAY;
 use pim_core::user::UserStatus;
-use pim_core::{PasskeyId, UserId};
 use pim_service::ServiceError;
 use pim_service::break_glass::ModelForm;
-use pim_service::break_glass_keys::CustodyForm;
-use pim_service::step_up::StepUpPurpose;
 use serde_cbor_2::Value;
 use sha2::{Digest, Sha256};
-use url::Url;
-use webauthn_authenticator_rs::WebauthnAuthenticator;
 use webauthn_authenticator_rs::softpasskey::SoftPasskey;
 use webauthn_authenticator_rs::softtoken::{AAGUID as SOFT_TOKEN_AAGUID, SoftToken};
-use webauthn_rs_proto::{CreationChallengeResponse, RequestChallengeResponse};
-
-const OTHER_AAGUID: &str = "cb69481e-8ff7-4039-93ec-0a2729a154a8";
-
-/// A fresh installation: the first administrator and one break-glass account, Vault One.
-struct Scene {
-    f: common::Fixture,
-    admin: Principal,
-    admin_key: SoftPasskey,
-    vault: UserId,
-}
-
-async fn scene() -> Scene {
-    let f = common::fixture().await;
-    let (admin, admin_key) = common::signed_in_admin(&f).await;
-    let vault = f
-        .pim
-        .create_break_glass_account(&admin, "Vault One", "vault1@example.org")
-        .await
-        .unwrap();
-    Scene {
-        f,
-        admin,
-        admin_key,
-        vault,
-    }
-}
-
-/// As [`scene`], with a soft hardware key whose CA and AAGUID are on the allow-list.
-async fn scene_with_allowed_key() -> (Scene, SoftToken) {
-    let scene = scene().await;
-    let (token, ca) = hardware_key();
-    allow(&scene.f, &scene.admin, &ca, &SOFT_TOKEN_AAGUID.to_string()).await;
-    (scene, token)
-}
-
-fn hardware_key() -> (SoftToken, String) {
-    let (token, ca) = SoftToken::new(true).unwrap();
-    (token, pem(&ca))
-}
-
-fn pem(ca: &Certificate) -> String {
-    ca.to_pem(crypto_glue::traits::LineEndingPem::LF).unwrap()
-}
-
-fn custody(label: &str) -> CustodyForm {
-    CustodyForm {
-        label: label.into(),
-        location: "Fire safe, Berlin office, room 2.14".into(),
-        custodian: "Head of IT operations".into(),
-    }
-}
-
-async fn allow(f: &common::Fixture, admin: &Principal, ca_pem: &str, aaguid: &str) -> String {
-    let form = ModelForm {
-        description: "Test hardware key".into(),
-        ca_pem: ca_pem.into(),
-        aaguid: aaguid.into(),
-    };
-    f.pim.add_allowed_model(admin, &form).await.unwrap()
-}
-
-/// `admin` runs the enrollment ceremony for `account` with `register` as the key.
-async fn enroll_with(
-    f: &common::Fixture,
-    admin: &Principal,
-    account: UserId,
-    label: &str,
-    register: impl FnOnce(CreationChallengeResponse) -> String,
-) -> Result<PasskeyId, ServiceError> {
-    let ceremony = f
-        .pim
-        .start_break_glass_enrollment("admin", IP, admin, account)
-        .await?;
-    let cred = register(serde_json::from_value(ceremony.options).unwrap());
-    f.pim
-        .finish_break_glass_enrollment(
-            "admin",
-            admin,
-            account,
-            &ceremony.id,
-            &custody(label),
-            &cred,
-        )
-        .await
-}
-
-fn registered_by(
-    key: &mut impl WebauthnAuthenticator,
-) -> impl FnOnce(CreationChallengeResponse) -> String {
-    move |ccr| {
-        let reg = key
-            .do_registration(Url::parse(ORIGIN).unwrap(), ccr)
-            .expect("registration");
-        serde_json::to_string(&reg).unwrap()
-    }
-}
+use webauthn_rs_proto::CreationChallengeResponse;
 
 /// The soft key's attestation signer: its intermediate CA key, which the token keeps in its
 /// serialised state (read before it holds any credential, whose ids are not JSON keys).
@@ -178,46 +78,6 @@ fn registered_as_backup_eligible(
     }
 }
 
-fn asserted_by(key: &mut impl WebauthnAuthenticator, options: serde_json::Value) -> String {
-    let rcr: RequestChallengeResponse = serde_json::from_value(options).unwrap();
-    let cred = key
-        .do_authentication(Url::parse(ORIGIN).unwrap(), rcr)
-        .expect("assertion");
-    serde_json::to_string(&cred).unwrap()
-}
-
-async fn audit_actions(f: &common::Fixture) -> Vec<(String, String)> {
-    f.pim
-        .store()
-        .list_audit(None, 1000)
-        .await
-        .unwrap()
-        .into_iter()
-        .map(|e| (e.action, e.outcome))
-        .collect()
-}
-
-/// Sam, activated as Security Administrator, with his passkey.
-async fn second_security_admin(
-    f: &common::Fixture,
-    admin: &Principal,
-    admin_key: &mut SoftPasskey,
-) -> (Principal, SoftPasskey) {
-    let (sam, mut sam_key) = signed_in_user(f, admin, "Sam", "sam@example.org").await;
-    let role = BuiltinRole::SecurityAdministrator.id();
-    assign(f, admin, admin_key, "sam@example.org", role, 30).await;
-    let form = ActivationForm {
-        duration_seconds: 60 * MINUTE,
-        justification: "Witness a break-glass key".into(),
-        ..ActivationForm::default()
-    };
-    let sam = refreshed(f, &sam).await;
-    activate_as(f, &sam, &mut sam_key, role, &form)
-        .await
-        .unwrap();
-    (refreshed(f, &sam).await, sam_key)
-}
-
 #[tokio::test]
 async fn an_allowed_hardware_key_enrolls_with_its_custody_and_waits_for_a_witness() {
     let (
@@ -263,6 +123,24 @@ async fn an_allowed_hardware_key_enrolls_with_its_custody_and_waits_for_a_witnes
             .iter()
             .any(|r| r.role_id == BuiltinRole::GlobalAdministrator.id() && r.ends_at.is_none()),
         "a break-glass account holds Global Administrator permanently"
+    );
+    let approvers = f
+        .pim
+        .store()
+        .approvers(
+            &[],
+            [
+                BuiltinRole::GlobalAdministrator.id(),
+                BuiltinRole::PrivilegedRoleAdministrator.id(),
+            ],
+            f.pim.now(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(
+        approvers,
+        [admin.user_id],
+        "an emergency account never approves or reviews everyday changes"
     );
     let actions = audit_actions(&f).await;
     assert!(actions.contains(&("breakGlass.accountCreated".into(), "success".into())));
@@ -392,32 +270,14 @@ async fn a_second_administrator_witnesses_an_enrollment_with_their_own_step_up()
         .await
         .unwrap();
 
-    let ceremony = f
-        .pim
-        .start_step_up("admin", IP, &admin, StepUpPurpose::WitnessKey(key))
-        .await
-        .unwrap();
-    let cred = assert_with(&mut admin_key, ceremony.options.clone());
-    let own = f
-        .pim
-        .witness_break_glass_key("admin", &admin, key, Some(answer(&ceremony, &cred)))
-        .await;
+    let own = witness(&f, &admin, &mut admin_key, key).await;
     assert!(
         matches!(own, Err(ServiceError::Conflict(m)) if m.contains("second administrator")),
         "{own:?}"
     );
 
     let (sam, mut sam_key) = second_security_admin(&f, &admin, &mut admin_key).await;
-    let ceremony = f
-        .pim
-        .start_step_up("sam", IP, &sam, StepUpPurpose::WitnessKey(key))
-        .await
-        .unwrap();
-    let cred = assert_with(&mut sam_key, ceremony.options.clone());
-    f.pim
-        .witness_break_glass_key("sam", &sam, key, Some(answer(&ceremony, &cred)))
-        .await
-        .unwrap();
+    witness(&f, &sam, &mut sam_key, key).await.unwrap();
 
     let overview = f.pim.break_glass_overview(&admin).await.unwrap();
     let witnessed = &overview.accounts[0].keys[0];

@@ -73,7 +73,9 @@ async fn decisions_on(conn: Conn<'_>, request: ActivationId) -> Result<Vec<Decis
         .collect())
 }
 
-/// Active users holding any of `roles` (eligible or active) at `now`.
+/// Active people holding any of `roles` (eligible or active) at `now`. Break-glass accounts
+/// hold Global Administrator for emergencies only: they never approve, review a change, or
+/// hear about everyday activations.
 async fn role_holders(
     conn: Conn<'_>,
     roles: [RoleId; 2],
@@ -83,7 +85,8 @@ async fn role_holders(
         sqlx::query_scalar(
             "SELECT DISTINCT a.user_id FROM assignments a JOIN users u ON u.id = a.user_id \
              WHERE a.role_id IN ($1, $2) AND a.removed_at IS NULL AND a.starts_at <= $3 \
-             AND (a.ends_at IS NULL OR a.ends_at > $3) AND u.status = 'active'",
+             AND (a.ends_at IS NULL OR a.ends_at > $3) AND u.status = 'active' \
+             AND u.kind = 'regular'",
         )
         .bind(roles[0].to_string())
         .bind(roles[1].to_string())
@@ -94,16 +97,18 @@ async fn role_holders(
     parse_ids(ids)
 }
 
-/// Which of `ids` are active users, in the given order. Named approvers are few, so one
+/// Which of `ids` are active people (not break-glass accounts), in the given order. Named approvers are few, so one
 /// small query each keeps the SQL the same on both engines.
 async fn active_users_among(mut conn: Conn<'_>, ids: &[UserId]) -> Result<Vec<UserId>, StoreError> {
     let mut active = Vec::with_capacity(ids.len());
     for id in ids {
         let found: Option<String> = on_conn!(&mut conn, |c| {
-            sqlx::query_scalar("SELECT id FROM users WHERE id = $1 AND status = 'active'")
-                .bind(id.to_string())
-                .fetch_optional(c)
-                .await?
+            sqlx::query_scalar(
+                "SELECT id FROM users WHERE id = $1 AND status = 'active' AND kind = 'regular'",
+            )
+            .bind(id.to_string())
+            .fetch_optional(c)
+            .await?
         });
         if found.is_some() {
             active.push(*id);

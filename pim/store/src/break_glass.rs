@@ -193,6 +193,22 @@ impl Store {
     }
 }
 
+impl Store {
+    /// Keys that can open an emergency session now: witnessed, not disabled, on an active
+    /// break-glass account.
+    pub async fn ready_break_glass_keys(&self) -> Result<Vec<KeyRecord>, StoreError> {
+        let sql = format!(
+            "{KEY_SELECT} JOIN users a ON a.id = k.user_id WHERE k.witnessed_at IS NOT NULL \
+             AND k.disabled_at IS NULL AND a.status = 'active' AND a.kind = 'break_glass' \
+             ORDER BY k.passkey_id"
+        );
+        let rows = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, KeyRow>(&sql).fetch_all(pool).await?
+        });
+        rows.into_iter().map(KeyRow::into_record).collect()
+    }
+}
+
 impl Tx {
     pub async fn add_allowed_model(
         &mut self,
