@@ -22,6 +22,8 @@ use crate::pages::{
     assignment_extend::ExtendAssignmentPage,
     assignments::AssignmentsPage,
     audit::{AuditPage, MyAuditPage},
+    break_glass::BreakGlassPage,
+    emergency::EmergencyPage,
     enroll::EnrollPage,
     home::HomePage,
     insights::AlertsPage,
@@ -75,6 +77,7 @@ pub fn App() -> impl IntoView {
                 <Routes fallback=NotFoundPage>
                     <Route path=path!("/") view=HomePage />
                     <Route path=path!("/signin") view=SignInPage />
+                    <Route path=path!("/emergency") view=EmergencyPage />
                     <Route path=path!("/enroll/:token") view=EnrollPage />
                     <Route path=path!("/account") view=AccountPage />
                     // Rendered whole before sending: the busiest page, and complete without JS.
@@ -94,6 +97,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/reviews") view=ReviewSettingsPage />
                     <Route path=path!("/settings/users") view=UsersPage />
                     <Route path=path!("/settings/notifications") view=NotificationsPage />
+                    <Route path=path!("/settings/break-glass") view=BreakGlassPage />
                     <Route path=path!("/settings/users/:id") view=UserEditPage />
                 </Routes>
             </main>

@@ -7,3 +7,5 @@ pub mod security;
 pub mod sessions;
 pub mod startup;
 pub mod tasks;
+#[cfg(debug_assertions)]
+mod test_hooks;

@@ -149,8 +149,9 @@ impl Application {
 
     /// Debug builds only: `POST /__test/clock/advance?seconds=N` moves Stint's clock, so
     /// end-to-end tests can show expiry without waiting, and `POST /__test/due-work` runs the
-    /// background job's pass now (a review's end, say) instead of on its timer. Release builds
-    /// do not contain them.
+    /// background job's pass now (a review's end, say) instead of on its timer, and
+    /// `POST /__test/break-glass/soft-key?email=…&label=…` enrolls a software hardware key for
+    /// a break-glass account (see `test_hooks`). Release builds do not contain them.
     #[cfg(debug_assertions)]
     #[must_use]
     pub fn with_test_clock(mut self, clock: Arc<pim_service::OffsetClock>) -> Self {
@@ -171,10 +172,23 @@ impl Application {
                 Err(e) => (http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
             }
         });
+        #[derive(serde::Deserialize)]
+        struct SoftKey {
+            email: String,
+            label: String,
+        }
+        let pim = self.pim.clone();
+        let soft_key = post(move |Query(k): Query<SoftKey>| async move {
+            match crate::test_hooks::enroll_soft_key(&pim, &k.email, &k.label).await {
+                Ok(()) => (http::StatusCode::OK, "ok".to_owned()),
+                Err(e) => (http::StatusCode::INTERNAL_SERVER_ERROR, format!("{e:#}")),
+            }
+        });
         self.router = self
             .router
             .route("/__test/clock/advance", route)
-            .route("/__test/due-work", due_work);
+            .route("/__test/due-work", due_work)
+            .route("/__test/break-glass/soft-key", soft_key);
         self
     }
 

@@ -35,6 +35,7 @@ pub async fn save_alert_settings(
     tier0_max_holders: String,
     tier0_max_percent: String,
     activations_per_week: String,
+    drill_overdue_days: String,
 ) -> Result<AlertSettings, AppError> {
     let me = principal().await?;
     let form = pim_service::alerts::AlertSettingsForm {
@@ -42,6 +43,7 @@ pub async fn save_alert_settings(
         tier0_max_holders,
         tier0_max_percent,
         activations_per_week,
+        drill_overdue_days,
     };
     Ok(pim()?.save_alert_settings(&me, &form).await?)
 }

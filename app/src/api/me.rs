@@ -2,6 +2,7 @@
 
 use leptos::prelude::*;
 use pim_core::Timestamp;
+use pim_core::break_glass::EmergencyUse;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -27,6 +28,10 @@ pub struct MeView {
     pub can_read_audit: bool,
     /// Requests waiting for this person's decision (the Approvals badge).
     pub pending_approvals: usize,
+    /// Set in an emergency session that has not said why yet: the page asks for nothing else.
+    pub justification_needed: Option<EmergencyUse>,
+    /// Emergency sign-ins whose sessions may still be open: a banner for everyone.
+    pub emergencies: Vec<EmergencyUse>,
 }
 
 /// The caller, or `None` when nobody is signed in.
@@ -34,14 +39,25 @@ pub struct MeView {
 /// **Permissions**: anyone; returns only the caller's own name and roles.
 #[server(prefix = "/api", endpoint = "me")]
 pub async fn current_user() -> Result<Option<MeView>, AppError> {
+    let pim = crate::ssr::pim()?;
+    let session = crate::ssr::PimSession::current().await?;
+    let Some(identity) = session.identity().await? else {
+        return Ok(None);
+    };
+    let emergencies = pim.recent_emergency_uses().await?;
+    if let Some(pending) = pim.pending_justification(&identity).await? {
+        return Ok(Some(MeView::emergency_gate(
+            pending,
+            emergencies,
+            pim.now(),
+        )));
+    }
     let principal = match crate::ssr::principal().await {
         Ok(p) => p,
         Err(e) if e.kind == crate::error::ErrorKind::Unauthenticated => return Ok(None),
         Err(e) => return Err(e),
     };
-    let pending_approvals = crate::ssr::pim()?
-        .pending_approval_count(&principal)
-        .await?;
+    let pending_approvals = pim.pending_approval_count(&principal).await?;
     Ok(Some(MeView {
         pending_approvals,
         can_manage_users: principal.as_user_admin().is_some(),
@@ -60,5 +76,31 @@ pub async fn current_user() -> Result<Option<MeView>, AppError> {
             })
             .collect(),
         now: principal.now,
+        justification_needed: None,
+        emergencies,
     }))
+}
+
+impl MeView {
+    /// An emergency session before its justification: no rights shown, only the question.
+    #[cfg(feature = "ssr")]
+    fn emergency_gate(
+        pending: EmergencyUse,
+        emergencies: Vec<EmergencyUse>,
+        now: Timestamp,
+    ) -> Self {
+        Self {
+            display_name: pending.account.clone(),
+            roles: Vec::new(),
+            now,
+            can_manage_users: false,
+            can_manage_roles: false,
+            can_manage_security: false,
+            can_read_reviews: false,
+            can_read_audit: false,
+            pending_approvals: 0,
+            justification_needed: Some(pending),
+            emergencies,
+        }
+    }
 }

@@ -7,6 +7,8 @@ pub mod approvals;
 pub mod assignments;
 pub mod audit;
 pub mod auth;
+pub mod break_glass;
+pub mod emergency;
 pub mod fields;
 pub mod insights;
 pub mod me;

@@ -1,4 +1,5 @@
 pub mod badges;
+pub mod emergency;
 pub mod nav;
 pub mod notice;
 pub mod time;

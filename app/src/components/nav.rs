@@ -5,6 +5,7 @@ use leptos_router::components::A;
 
 use crate::api::auth::SignOut;
 use crate::api::me::MeView;
+use crate::components::emergency::{EmergencyBanner, JustifyEmergency};
 use crate::components::time::TimeLeft;
 
 #[component]
@@ -20,7 +21,22 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
         .into_any();
     };
     let now = me.now;
+    let banner = view! { <EmergencyBanner uses=me.emergencies.clone() /> };
+    if let Some(pending) = me.justification_needed.clone() {
+        return view! {
+            {banner}
+            <nav class="nav" aria-label="Main">
+                <a class="brand" href="/">"Stint"</a>
+                <span class="spacer"></span>
+                <span class="who">{me.display_name.clone()}</span>
+                <SignOutForm sign_out />
+            </nav>
+            <JustifyEmergency pending />
+        }
+        .into_any();
+    }
     view! {
+        {banner}
         <nav class="nav" aria-label="Main">
             <a class="brand" href="/">"Stint"</a>
             <A href="/">"Home"</A>
@@ -52,11 +68,12 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
             <Show when=move || me.can_manage_security>
                 <A href="/settings/notifications">"Notifications"</A>
             </Show>
+            <Show when=move || me.can_manage_security || me.can_read_audit>
+                <A href="/settings/break-glass">"Break-glass"</A>
+            </Show>
             <span class="spacer"></span>
             <span class="who">{me.display_name.clone()}</span>
-            <ActionForm action=sign_out attr:class="inline">
-                <button type="submit" class="link">"Sign out"</button>
-            </ActionForm>
+            <SignOutForm sign_out />
         </nav>
         <Show when={
             let empty = me.roles.is_empty();
@@ -80,4 +97,13 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
         </Show>
     }
     .into_any()
+}
+
+#[component]
+fn SignOutForm(sign_out: ServerAction<SignOut>) -> impl IntoView {
+    view! {
+        <ActionForm action=sign_out attr:class="inline">
+            <button type="submit" class="link">"Sign out"</button>
+        </ActionForm>
+    }
 }

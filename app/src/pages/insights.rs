@@ -79,6 +79,7 @@ fn Thresholds(
                 <label>"Most tier-0 holders "<input name="tier0_max_holders" value=s.tier0_max_holders inputmode="numeric" /></label>
                 <label>"Most tier-0 holders (%) "<input name="tier0_max_percent" value=s.tier0_max_percent inputmode="numeric" /></label>
                 <label>"Activations a week "<input name="activations_per_week" value=s.activations_per_week inputmode="numeric" /></label>
+                <label>"Break-glass drill every (days) "<input name="drill_overdue_days" value=s.drill_overdue_days inputmode="numeric" /></label>
                 {can_edit.then(|| view! { <button type="submit" class="button">"Save thresholds"</button> })}
             </fieldset>
         </ActionForm>

@@ -4,6 +4,8 @@ pub mod approvals;
 pub mod assignment_extend;
 pub mod assignments;
 pub mod audit;
+pub mod break_glass;
+pub mod emergency;
 pub mod enroll;
 pub mod home;
 pub mod insights;

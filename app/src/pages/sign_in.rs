@@ -55,5 +55,6 @@ pub fn SignInPage() -> impl IntoView {
         <p class="notice error" role="alert" hidden=move || status.get().is_none()>
             {move || status.get().unwrap_or_default()}
         </p>
+        <p class="hint">"Locked out in an emergency? "<a href="/emergency">"Emergency access"</a></p>
     }
 }
