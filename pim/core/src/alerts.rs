@@ -5,7 +5,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::assignment::AssignmentKind;
-use crate::break_glass::{BreakGlassAccount, readiness_warnings};
+use crate::break_glass::{BreakGlassAccount, EmergencyUse, readiness_warnings};
 use crate::role::Tier;
 use crate::time::DAY;
 use crate::{AssignmentId, RoleId, Timestamp};
@@ -92,6 +92,7 @@ pub enum AlertKind {
     FrequentActivation,
     BreakGlassNotReady,
     BreakGlassDrillOverdue,
+    BreakGlassUsed,
 }
 
 impl AlertKind {
@@ -105,6 +106,7 @@ impl AlertKind {
             Self::FrequentActivation => "Roles activated very often",
             Self::BreakGlassNotReady => "Emergency access is not dependable",
             Self::BreakGlassDrillOverdue => "Break-glass keys overdue for a drill",
+            Self::BreakGlassUsed => "Emergency access was used",
         }
     }
 
@@ -129,6 +131,9 @@ impl AlertKind {
             }
             Self::BreakGlassNotReady => {
                 "Keep two break-glass accounts, each with two witnessed hardware keys stored apart (Settings → Break-glass)."
+            }
+            Self::BreakGlassUsed => {
+                "Confirm each use with the person who made it, read its justification and audit trail, and rotate anything the session touched."
             }
             Self::BreakGlassDrillOverdue => {
                 "Fetch each key from its safe and run \"Validate key\" (Settings → Break-glass), so you know it works before you need it."
@@ -257,6 +262,35 @@ pub fn break_glass_alerts(
         });
     }
     alerts
+}
+
+/// How long a use of emergency access stays on the alerts page.
+pub const EMERGENCY_USE_ALERT_DAYS: i64 = 30;
+
+/// Every emergency sign-in of the last [`EMERGENCY_USE_ALERT_DAYS`] days, with why.
+#[must_use]
+pub fn emergency_use_alert(uses: &[EmergencyUse]) -> Option<Alert> {
+    (!uses.is_empty()).then(|| Alert {
+        kind: AlertKind::BreakGlassUsed,
+        severity: Severity::High,
+        summary: format!(
+            "{} emergency sign-in(s) in the last {EMERGENCY_USE_ALERT_DAYS} days.",
+            uses.len()
+        ),
+        affected: uses
+            .iter()
+            .map(|u| Affected {
+                label: format!(
+                    "{} with key {} at {}: {}",
+                    u.account,
+                    u.key_label,
+                    u.started_at.utc_text(),
+                    u.justification.as_deref().unwrap_or("no justification yet")
+                ),
+                link: "/audit?action=breakGlass.signedIn".into(),
+            })
+            .collect(),
+    })
 }
 
 fn role_link(role: RoleId) -> String {
@@ -481,6 +515,23 @@ mod tests {
                 .label
                 .starts_with("Vault 1: B (last drill ")
         );
+    }
+
+    #[test]
+    fn each_emergency_sign_in_is_a_high_alert_with_its_justification() {
+        assert!(emergency_use_alert(&[]).is_none());
+        let used = EmergencyUse {
+            id: "u1".into(),
+            account: "Vault 1".into(),
+            key_label: "Key A".into(),
+            ip: "10.0.0.1".into(),
+            started_at: NOW,
+            justification: None,
+            justified_at: None,
+        };
+        let alert = emergency_use_alert(&[used]).unwrap();
+        assert_eq!(alert.severity, Severity::High);
+        assert!(alert.affected[0].label.ends_with(": no justification yet"));
     }
 
     #[test]

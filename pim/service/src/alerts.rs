@@ -1,7 +1,10 @@
 //! Insights → Alerts: findings for auditors and administrators, and the thresholds a
 //! Security Administrator tunes (audited with the values before and after).
 
-use pim_core::alerts::{Alert, AlertSettings, break_glass_alerts, evaluate};
+use pim_core::alerts::{
+    Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, break_glass_alerts, emergency_use_alert,
+    evaluate,
+};
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::Principal;
 use pim_core::role::Permission;
@@ -63,6 +66,10 @@ impl Pim {
         let break_glass = store.break_glass_accounts().await?;
         let mut alerts = evaluate(&roles, &assignments, people, &settings, now);
         alerts.extend(break_glass_alerts(&break_glass, &settings, now));
+        let since = now.plus_seconds(-EMERGENCY_USE_ALERT_DAYS * pim_core::time::DAY);
+        alerts.extend(emergency_use_alert(
+            &store.emergency_uses_since(since).await?,
+        ));
         alerts.sort_by_key(|a| a.severity);
         Ok(AlertReport { alerts, settings })
     }

@@ -70,6 +70,16 @@ async fn an_emergency_sign_in_alerts_every_administrator_and_is_audited() {
     let last = &f.pim.store().list_audit(None, 1).await.unwrap()[0];
     assert_eq!(last.action, "breakGlass.signedIn");
     assert!(last.details.contains(&key.to_string()), "{}", last.details);
+    let alerts = f.pim.alerts(&scene.admin).await.unwrap().alerts;
+    let used = alerts
+        .iter()
+        .find(|a| a.kind == pim_core::alerts::AlertKind::BreakGlassUsed)
+        .expect("Insights shows the use");
+    assert!(
+        used.affected[0]
+            .label
+            .starts_with("Vault One with key Key A")
+    );
     let uses = f.pim.recent_emergency_uses().await.unwrap();
     assert_eq!(uses.len(), 1, "everyone's banner shows the use");
     assert_eq!(uses[0].account, "Vault One");
