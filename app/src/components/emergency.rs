@@ -20,8 +20,8 @@ pub fn EmergencyBanner(uses: Vec<EmergencyUse>) -> impl IntoView {
                 <div class="notice error emergency" role="alert">
                     <strong>"Emergency access in use. "</strong>
                     {format!(
-                        "{} signed in with break-glass key \"{}\" from {} at {}. ",
-                        u.account, u.key_label, u.ip, format_date(u.started_at)
+                        "{} signed in with break-glass key \"{}\" at {}. ",
+                        u.account, u.key_label, format_date(u.started_at)
                     )}
                     {why}
                 </div>

@@ -217,8 +217,19 @@ impl Pim {
         let Some(id) = identity.emergency_use else {
             return Ok(None);
         };
+        if !self.session_still_valid(identity).await? {
+            return Ok(None);
+        }
         let found = self.store().emergency_use(&id.to_string()).await?;
         Ok(found.filter(|u| u.justification.is_none()))
+    }
+
+    /// The account still exists, is enabled, and has not ended its sessions since.
+    async fn session_still_valid(&self, identity: &SessionIdentity) -> Result<bool, ServiceError> {
+        let row = self.store().find_user_row(identity.user_id).await?;
+        Ok(row.is_some_and(|r| {
+            r.status == UserStatus::Active.code() && r.session_epoch == identity.epoch
+        }))
     }
 
     /// Records why emergency access was used; the session can then act.
@@ -228,6 +239,9 @@ impl Pim {
         text: &str,
     ) -> Result<(), ServiceError> {
         let id = identity.emergency_use.ok_or(ServiceError::NotFound)?;
+        if !self.session_still_valid(identity).await? {
+            return Err(ServiceError::Unauthenticated);
+        }
         let justification = parse_emergency_justification(text)?;
         let now = self.now();
         let mut tx = self.store().begin().await?;
