@@ -444,3 +444,40 @@ async fn the_last_two_break_glass_accounts_cannot_be_disabled_or_lose_global_adm
     let active = overview.accounts.iter().filter(|a| a.active).count();
     assert_eq!(active, 2);
 }
+
+#[tokio::test]
+async fn two_administrators_retiring_break_glass_accounts_at_once_leave_two() {
+    let Scene { f, admin, .. } = scene().await;
+    let mut vaults = Vec::new();
+    for n in 2..=3 {
+        let id = f
+            .pim
+            .create_break_glass_account(
+                &admin,
+                &format!("Vault {n}"),
+                &format!("vault{n}@example.org"),
+            )
+            .await
+            .unwrap();
+        vaults.push(id);
+    }
+    let user_admin = f.pim.require_user_admin(&admin).unwrap();
+
+    let (first, second) = tokio::join!(
+        f.pim
+            .set_user_status(&user_admin, vaults[0], UserStatus::Disabled),
+        f.pim
+            .set_user_status(&user_admin, vaults[1], UserStatus::Disabled),
+    );
+
+    assert_eq!(
+        [first.is_ok(), second.is_ok()]
+            .iter()
+            .filter(|ok| **ok)
+            .count(),
+        1,
+        "{first:?} {second:?}"
+    );
+    let overview = f.pim.break_glass_overview(&admin).await.unwrap();
+    assert_eq!(overview.accounts.iter().filter(|a| a.active).count(), 2);
+}

@@ -354,10 +354,19 @@ impl Tx {
         Ok(rows.into_iter().map(ModelRow::into_record).collect())
     }
 
+    /// Counts active break-glass accounts after locking their rows, so that two transactions
+    /// retiring different accounts cannot both see three (PostgreSQL's READ COMMITTED makes the
+    /// second wait, then count again; SQLite's write transactions are serial anyway).
     pub async fn count_active_break_glass_accounts(&mut self) -> Result<i64, StoreError> {
         Ok(on_tx!(self, |conn| {
+            sqlx::query(
+                "UPDATE users SET updated_at = updated_at \
+                 WHERE kind = 'break_glass' AND status = 'active'",
+            )
+            .execute(&mut *conn)
+            .await?;
             sqlx::query_scalar::<_, i64>(ACTIVE_ACCOUNTS)
-                .fetch_one(conn)
+                .fetch_one(&mut *conn)
                 .await?
         }))
     }
