@@ -622,6 +622,35 @@ async fn the_last_global_administrator_cannot_be_removed() {
 }
 
 #[tokio::test]
+async fn removing_the_last_two_global_administrator_assignments_at_once_keeps_one() {
+    let w = world().await;
+    let role_admin = w.f.pim.require_role_admin(&w.admin).unwrap();
+    let filter = pim_store::assignments::AssignmentFilter {
+        role: Some(BuiltinRole::GlobalAdministrator.id()),
+        ..Default::default()
+    };
+    let (all, _) =
+        w.f.pim
+            .list_assignments(&role_admin, &filter, 0)
+            .await
+            .unwrap();
+
+    let (first, second) = tokio::join!(
+        w.f.pim.remove_assignment(&role_admin, all[0].id, "Tidy up"),
+        w.f.pim.remove_assignment(&role_admin, all[1].id, "Tidy up"),
+    );
+
+    assert_eq!(
+        [first.is_ok(), second.is_ok()]
+            .iter()
+            .filter(|ok| **ok)
+            .count(),
+        1,
+        "{first:?} {second:?}"
+    );
+}
+
+#[tokio::test]
 async fn a_policy_edit_is_validated_and_audited_with_before_and_after() {
     let mut w = world().await;
     let ga = BuiltinRole::GlobalAdministrator.id();

@@ -345,7 +345,9 @@ impl Tx {
     }
 
     /// Active people who would still hold `role` through an open assignment at `now` if
-    /// assignment `except` went away.
+    /// assignment `except` went away. The role's open assignments are locked first, so two
+    /// removals at once cannot each count the other's assignment (PostgreSQL's READ COMMITTED
+    /// makes the second wait and count again; SQLite's write transactions are serial anyway).
     pub async fn count_holders_without(
         &mut self,
         role: RoleId,
@@ -358,11 +360,18 @@ impl Tx {
             open_at(1)
         );
         Ok(on_tx!(self, |conn| {
+            sqlx::query(
+                "UPDATE assignments SET role_id = role_id \
+                 WHERE role_id = $1 AND removed_at IS NULL",
+            )
+            .bind(role.to_string())
+            .execute(&mut *conn)
+            .await?;
             sqlx::query_scalar::<_, i64>(&sql)
                 .bind(now.unix())
                 .bind(role.to_string())
                 .bind(except.to_string())
-                .fetch_one(conn)
+                .fetch_one(&mut *conn)
                 .await?
         }))
     }
