@@ -93,6 +93,8 @@ pub enum AlertKind {
     BreakGlassNotReady,
     BreakGlassDrillOverdue,
     BreakGlassUsed,
+    UnusualJustification,
+    RepeatedFailures,
 }
 
 impl AlertKind {
@@ -107,6 +109,8 @@ impl AlertKind {
             Self::BreakGlassNotReady => "Emergency access is not dependable",
             Self::BreakGlassDrillOverdue => "Break-glass keys overdue for a drill",
             Self::BreakGlassUsed => "Emergency access was used",
+            Self::UnusualJustification => "Unusual activation justifications",
+            Self::RepeatedFailures => "Repeated failed activations or step-ups",
         }
     }
 
@@ -131,6 +135,12 @@ impl AlertKind {
             }
             Self::BreakGlassNotReady => {
                 "Keep two break-glass accounts, each with two witnessed hardware keys stored apart (Settings → Break-glass)."
+            }
+            Self::UnusualJustification => {
+                "Ask the people concerned what the access was for; require a ticket or a justification pattern in the role's policy."
+            }
+            Self::RepeatedFailures => {
+                "Check with the person: repeated failures can mean a lost key, a misconfigured policy, or someone probing with a stolen session."
             }
             Self::BreakGlassUsed => {
                 "Confirm each use with the person who made it, read its justification and audit trail, and rotate anything the session touched."

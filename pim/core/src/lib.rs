@@ -12,6 +12,7 @@ pub mod assignment;
 pub mod audit;
 pub mod break_glass;
 pub mod change;
+pub mod detection;
 pub mod enrollment;
 pub mod error;
 pub mod ids;

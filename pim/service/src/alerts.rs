@@ -1,13 +1,16 @@
 //! Insights → Alerts: findings for auditors and administrators, and the thresholds a
 //! Security Administrator tunes (audited with the values before and after).
 
+use pim_core::Timestamp;
 use pim_core::alerts::{
     Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, break_glass_alerts, emergency_use_alert,
     evaluate,
 };
 use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::detection::{repeated_failures, unusual_justifications};
 use pim_core::principal::Principal;
 use pim_core::role::Permission;
+use pim_core::time::DAY;
 use serde_json::json;
 
 use crate::review_form::invalid;
@@ -66,12 +69,29 @@ impl Pim {
         let break_glass = store.break_glass_accounts().await?;
         let mut alerts = evaluate(&roles, &assignments, people, &settings, now);
         alerts.extend(break_glass_alerts(&break_glass, &settings, now));
-        let since = now.plus_seconds(-EMERGENCY_USE_ALERT_DAYS * pim_core::time::DAY);
-        alerts.extend(emergency_use_alert(
-            &store.emergency_uses_since(since).await?,
-        ));
+        alerts.extend(self.activity_alerts(now).await?);
         alerts.sort_by_key(|a| a.severity);
         Ok(AlertReport { alerts, settings })
+    }
+
+    /// The alerts about what happened lately: emergency sign-ins (30 days), unusual
+    /// justifications (7 days) and repeated failures (one day).
+    async fn activity_alerts(&self, now: Timestamp) -> Result<Vec<Alert>, ServiceError> {
+        let store = self.store();
+        let days_ago = |days: i64| now.plus_seconds(-days * DAY);
+        let uses = store
+            .emergency_uses_since(days_ago(EMERGENCY_USE_ALERT_DAYS))
+            .await?;
+        let requests = store.requests_since(days_ago(7)).await?;
+        let failures = store.failures_since(days_ago(1)).await?;
+        Ok([
+            emergency_use_alert(&uses),
+            unusual_justifications(&requests),
+            repeated_failures(&failures),
+        ]
+        .into_iter()
+        .flatten()
+        .collect())
     }
 
     /// Saves new thresholds; Security Administrators and Global Administrators only.

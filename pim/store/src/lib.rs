@@ -19,6 +19,7 @@ mod ceremonies;
 pub mod changes;
 mod connect;
 mod db;
+mod detection;
 pub mod emergency_uses;
 pub mod enrollment;
 mod error;

@@ -38,6 +38,17 @@ pub async fn fixture() -> Fixture {
     }
 }
 
+/// As [`fixture`], for stories with many ceremonies in one wall-clock minute (the limits
+/// themselves are tested on their own).
+pub async fn fixture_without_rate_limits() -> Fixture {
+    let mut f = fixture().await;
+    f.pim = f
+        .pim
+        .clone()
+        .with_rate_limits(pim_service::RateLimits::new(10_000, 10_000));
+    f
+}
+
 pub fn authenticator() -> SoftPasskey {
     // `true`: the soft authenticator claims user verification, as a real passkey does.
     SoftPasskey::new(true)

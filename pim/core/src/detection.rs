@@ -1,0 +1,186 @@
+//! Detection rules over recent activity, raised as Insights alerts: justifications that say
+//! nothing (too short, only filler words, the same text again and again) and one person
+//! failing activations or step-ups repeatedly.
+
+use std::collections::HashMap;
+
+use crate::Timestamp;
+use crate::alerts::{Affected, Alert, AlertKind, Severity};
+
+/// Justifications shorter than this (in characters) say too little.
+pub const SHORT_JUSTIFICATION: usize = 15;
+/// The same person giving the same text this many times is copy-paste, not a reason.
+pub const REPEATED_JUSTIFICATION: usize = 3;
+/// Failed activations and step-ups by one person in a day that look like probing.
+pub const FAILURES_PER_DAY: usize = 5;
+/// Words that are no reason at all when a justification consists of nothing else.
+pub const FILLER_WORDS: &[&str] = &[
+    "test", "testing", "asdf", "qwerty", "n/a", "na", "none", "nothing", "xxx", "todo", "tbd",
+    "fix", "work", "stuff", "admin", "access", "because", "needed", "need", "it", "please",
+];
+
+/// An activation request as the rules see it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RequestFacts {
+    pub person: String,
+    pub role: String,
+    pub justification: String,
+    pub requested_at: Timestamp,
+}
+
+/// A failed activation or step-up, by whom.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FailureFacts {
+    pub person: String,
+    pub action: String,
+}
+
+/// Why a justification is unusual, if it is; `repeats` is how often this person gave it.
+#[must_use]
+pub fn unusual_reason(justification: &str, repeats: usize) -> Option<&'static str> {
+    let text = justification.trim();
+    if text.chars().count() < SHORT_JUSTIFICATION {
+        return Some("too short");
+    }
+    let only_filler = text
+        .split(|c: char| !c.is_alphanumeric() && c != '/')
+        .filter(|w| !w.is_empty())
+        .all(|w| FILLER_WORDS.contains(&w.to_lowercase().as_str()));
+    if only_filler {
+        return Some("only filler words");
+    }
+    (repeats >= REPEATED_JUSTIFICATION).then_some("repeated verbatim")
+}
+
+/// Requests whose justification is unusual, one line each (repeats collapsed).
+#[must_use]
+pub fn unusual_justifications(requests: &[RequestFacts]) -> Option<Alert> {
+    let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
+    for r in requests {
+        *counts
+            .entry((r.person.as_str(), r.justification.trim()))
+            .or_default() += 1;
+    }
+    let mut seen = std::collections::HashSet::new();
+    let affected: Vec<Affected> = requests
+        .iter()
+        .filter_map(|r| {
+            let key = (r.person.as_str(), r.justification.trim());
+            let repeats = counts.get(&key).copied().unwrap_or(0);
+            let reason = unusual_reason(&r.justification, repeats)?;
+            seen.insert(key).then(|| Affected {
+                label: format!(
+                    "{} for {} ({reason}{}): \"{}\"",
+                    r.person,
+                    r.role,
+                    if repeats > 1 {
+                        format!(", {repeats} times")
+                    } else {
+                        String::new()
+                    },
+                    r.justification.trim()
+                ),
+                link: "/audit?action=role.selfActivate".into(),
+            })
+        })
+        .collect();
+    (!affected.is_empty()).then(|| Alert {
+        kind: AlertKind::UnusualJustification,
+        severity: Severity::Medium,
+        summary: format!(
+            "{} activation justification(s) in the last 7 days say little or nothing.",
+            affected.len()
+        ),
+        affected,
+    })
+}
+
+/// People with at least [`FAILURES_PER_DAY`] failed activations or step-ups in the last day.
+#[must_use]
+pub fn repeated_failures(failures: &[FailureFacts]) -> Option<Alert> {
+    let mut per_person: HashMap<&str, usize> = HashMap::new();
+    for f in failures {
+        *per_person.entry(f.person.as_str()).or_default() += 1;
+    }
+    let mut people: Vec<(&str, usize)> = per_person
+        .into_iter()
+        .filter(|(_, n)| *n >= FAILURES_PER_DAY)
+        .collect();
+    people.sort_unstable();
+    (!people.is_empty()).then(|| Alert {
+        kind: AlertKind::RepeatedFailures,
+        severity: Severity::High,
+        summary: format!(
+            "{} person(s) failed {FAILURES_PER_DAY} or more activations or step-ups in the last day.",
+            people.len()
+        ),
+        affected: people
+            .into_iter()
+            .map(|(person, n)| Affected {
+                label: format!("{person}: {n} failures"),
+                link: "/audit?outcome=failure".into(),
+            })
+            .collect(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn request(person: &str, justification: &str) -> RequestFacts {
+        RequestFacts {
+            person: person.into(),
+            role: "Database Administrator".into(),
+            justification: justification.into(),
+            requested_at: Timestamp::from_unix(1_800_000_000),
+        }
+    }
+
+    #[test]
+    fn a_short_or_filler_only_justification_is_unusual() {
+        assert_eq!(unusual_reason("Fix the outage", 1), Some("too short"));
+        assert_eq!(
+            unusual_reason("test test testing n/a, please", 1),
+            Some("only filler words")
+        );
+        assert_eq!(
+            unusual_reason("Rotate the replication password (INC-4711)", 1),
+            None
+        );
+    }
+
+    #[test]
+    fn the_same_text_three_times_from_one_person_is_unusual_and_listed_once() {
+        let text = "Routine maintenance of the primary database";
+        let requests = [
+            request("Ada", text),
+            request("Ada", text),
+            request("Lee", text),
+            request("Ada", text),
+        ];
+        let alert = unusual_justifications(&requests).unwrap();
+        assert_eq!(alert.affected.len(), 1, "{:?}", alert.affected);
+        assert!(
+            alert.affected[0]
+                .label
+                .starts_with("Ada for Database Administrator (repeated verbatim, 3 times)")
+        );
+        assert!(unusual_justifications(&requests[..2]).is_none());
+    }
+
+    #[test]
+    fn five_failures_in_a_day_by_one_person_is_a_high_alert() {
+        let failure = |person: &str| FailureFacts {
+            person: person.into(),
+            action: "auth.step_up.failed".into(),
+        };
+        let mut failures: Vec<_> = (0..4).map(|_| failure("Mallory")).collect();
+        failures.push(failure("Ada"));
+        assert!(repeated_failures(&failures).is_none());
+        failures.push(failure("Mallory"));
+        let alert = repeated_failures(&failures).unwrap();
+        assert_eq!(alert.severity, Severity::High);
+        assert_eq!(alert.affected[0].label, "Mallory: 5 failures");
+    }
+}
