@@ -1,4 +1,6 @@
 //! Insights → Alerts: what holds now, and the thresholds behind it.
+// A server function takes its form's fields as arguments, one per input.
+#![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 use pim_core::alerts::{Alert, AlertSettings};
@@ -36,6 +38,9 @@ pub async fn save_alert_settings(
     tier0_max_percent: String,
     activations_per_week: String,
     drill_overdue_days: String,
+    business_time_zone: String,
+    business_start_hour: String,
+    business_end_hour: String,
 ) -> Result<AlertSettings, AppError> {
     let me = principal().await?;
     let form = pim_service::alerts::AlertSettingsForm {
@@ -44,6 +49,9 @@ pub async fn save_alert_settings(
         tier0_max_percent,
         activations_per_week,
         drill_overdue_days,
+        business_time_zone,
+        business_start_hour,
+        business_end_hour,
     };
     Ok(pim()?.save_alert_settings(&me, &form).await?)
 }

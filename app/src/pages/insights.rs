@@ -80,6 +80,9 @@ fn Thresholds(
                 <label>"Most tier-0 holders (%) "<input name="tier0_max_percent" value=s.tier0_max_percent inputmode="numeric" /></label>
                 <label>"Activations a week "<input name="activations_per_week" value=s.activations_per_week inputmode="numeric" /></label>
                 <label>"Break-glass drill every (days) "<input name="drill_overdue_days" value=s.drill_overdue_days inputmode="numeric" /></label>
+                <label>"Business hours time zone "<input name="business_time_zone" value=s.business_time_zone.clone() placeholder="e.g. Europe/Berlin" /></label>
+                <label>"Business day starts (hour) "<input name="business_start_hour" value=s.business_start_hour inputmode="numeric" /></label>
+                <label>"Business day ends (hour) "<input name="business_end_hour" value=s.business_end_hour inputmode="numeric" /></label>
                 {can_edit.then(|| view! { <button type="submit" class="button">"Save thresholds"</button> })}
             </fieldset>
         </ActionForm>

@@ -11,7 +11,7 @@ use crate::time::DAY;
 use crate::{AssignmentId, RoleId, Timestamp};
 
 /// The thresholds, with Stint's defaults.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AlertSettings {
     /// An eligibility not activated for this many days is stale.
     pub stale_after_days: i64,
@@ -25,6 +25,26 @@ pub struct AlertSettings {
     /// A ready break-glass key not validated for this many days is overdue for a drill.
     #[serde(default = "default_drill_days")]
     pub drill_overdue_days: i64,
+    /// Business hours, Monday to Friday, in this IANA time zone: activations requested
+    /// outside them are an alert.
+    #[serde(default = "default_time_zone")]
+    pub business_time_zone: String,
+    #[serde(default = "default_business_start")]
+    pub business_start_hour: i64,
+    #[serde(default = "default_business_end")]
+    pub business_end_hour: i64,
+}
+
+fn default_time_zone() -> String {
+    "UTC".into()
+}
+
+const fn default_business_start() -> i64 {
+    8
+}
+
+const fn default_business_end() -> i64 {
+    18
 }
 
 fn default_drill_days() -> i64 {
@@ -39,6 +59,9 @@ impl Default for AlertSettings {
             tier0_max_percent: 10,
             activations_per_week: 50,
             drill_overdue_days: default_drill_days(),
+            business_time_zone: default_time_zone(),
+            business_start_hour: default_business_start(),
+            business_end_hour: default_business_end(),
         }
     }
 }
@@ -60,6 +83,12 @@ impl AlertSettings {
         }
         if !(7..=365).contains(&self.drill_overdue_days) {
             return Err(("Break-glass drill every (days)", "between 7 and 365"));
+        }
+        if !(0..=23).contains(&self.business_start_hour) {
+            return Err(("Business day starts (hour)", "between 0 and 23"));
+        }
+        if !(self.business_start_hour + 1..=24).contains(&self.business_end_hour) {
+            return Err(("Business day ends (hour)", "after the start and at most 24"));
         }
         Ok(())
     }
@@ -95,6 +124,7 @@ pub enum AlertKind {
     BreakGlassUsed,
     UnusualJustification,
     RepeatedFailures,
+    OutsideBusinessHours,
 }
 
 impl AlertKind {
@@ -111,6 +141,7 @@ impl AlertKind {
             Self::BreakGlassUsed => "Emergency access was used",
             Self::UnusualJustification => "Unusual activation justifications",
             Self::RepeatedFailures => "Repeated failed activations or step-ups",
+            Self::OutsideBusinessHours => "Activations outside business hours",
         }
     }
 
@@ -138,6 +169,9 @@ impl AlertKind {
             }
             Self::UnusualJustification => {
                 "Ask the people concerned what the access was for; require a ticket or a justification pattern in the role's policy."
+            }
+            Self::OutsideBusinessHours => {
+                "Confirm each with the person; if on-call work is expected, narrow the role's allowed hours in its policy instead."
             }
             Self::RepeatedFailures => {
                 "Check with the person: repeated failures can mean a lost key, a misconfigured policy, or someone probing with a stolen session."

@@ -124,6 +124,45 @@ pub fn repeated_failures(failures: &[FailureFacts]) -> Option<Alert> {
     })
 }
 
+/// A request's local time in the business-hours time zone: ISO weekday (Monday = 1) and hour.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocalRequest {
+    pub person: String,
+    pub role: String,
+    pub weekday: u8,
+    pub hour: i64,
+    /// How the local time reads, e.g. "Sat 2026-11-28 03:12 Europe/Berlin".
+    pub local_text: String,
+}
+
+/// Monday to Friday, from `start` (inclusive) to `end` (exclusive) o'clock.
+#[must_use]
+pub fn within_business_hours(weekday: u8, hour: i64, start: i64, end: i64) -> bool {
+    (1..=5).contains(&weekday) && (start..end).contains(&hour)
+}
+
+/// Requests made outside business hours.
+#[must_use]
+pub fn outside_business_hours(requests: &[LocalRequest], start: i64, end: i64) -> Option<Alert> {
+    let affected: Vec<Affected> = requests
+        .iter()
+        .filter(|r| !within_business_hours(r.weekday, r.hour, start, end))
+        .map(|r| Affected {
+            label: format!("{} for {} at {}", r.person, r.role, r.local_text),
+            link: "/audit?action=role.selfActivate".into(),
+        })
+        .collect();
+    (!affected.is_empty()).then(|| Alert {
+        kind: AlertKind::OutsideBusinessHours,
+        severity: Severity::Low,
+        summary: format!(
+            "{} activation request(s) in the last 7 days outside {start:02}:00–{end:02}:00, Monday to Friday.",
+            affected.len()
+        ),
+        affected,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -167,6 +206,25 @@ mod tests {
                 .starts_with("Ada for Database Administrator (repeated verbatim, 3 times)")
         );
         assert!(unusual_justifications(&requests[..2]).is_none());
+    }
+
+    #[test]
+    fn a_request_at_night_or_on_a_weekend_is_outside_business_hours() {
+        assert!(within_business_hours(1, 8, 8, 18));
+        assert!(within_business_hours(5, 17, 8, 18));
+        assert!(!within_business_hours(5, 18, 8, 18));
+        assert!(!within_business_hours(3, 7, 8, 18));
+        assert!(!within_business_hours(6, 11, 8, 18));
+        let at = |weekday, hour| LocalRequest {
+            person: "Ada".into(),
+            role: "On-call".into(),
+            weekday,
+            hour,
+            local_text: format!("day {weekday} {hour}:00"),
+        };
+        let alert = outside_business_hours(&[at(2, 10), at(7, 3)], 8, 18).unwrap();
+        assert_eq!(alert.affected.len(), 1);
+        assert_eq!(alert.affected[0].label, "Ada for On-call at day 7 3:00");
     }
 
     #[test]

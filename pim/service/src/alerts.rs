@@ -7,12 +7,13 @@ use pim_core::alerts::{
     evaluate,
 };
 use pim_core::audit::{AuditAction, AuditEvent};
-use pim_core::detection::{repeated_failures, unusual_justifications};
+use pim_core::detection::{outside_business_hours, repeated_failures, unusual_justifications};
 use pim_core::principal::Principal;
 use pim_core::role::Permission;
 use pim_core::time::DAY;
 use serde_json::json;
 
+use crate::business_hours;
 use crate::review_form::invalid;
 use crate::{Pim, ServiceError};
 
@@ -31,6 +32,9 @@ pub struct AlertSettingsForm {
     pub tier0_max_percent: String,
     pub activations_per_week: String,
     pub drill_overdue_days: String,
+    pub business_time_zone: String,
+    pub business_start_hour: String,
+    pub business_end_hour: String,
 }
 
 impl AlertSettingsForm {
@@ -46,7 +50,11 @@ impl AlertSettingsForm {
             tier0_max_percent: number(&self.tier0_max_percent, "Most tier-0 holders (%)")?,
             activations_per_week: number(&self.activations_per_week, "Activations a week")?,
             drill_overdue_days: number(&self.drill_overdue_days, "Break-glass drill every (days)")?,
+            business_time_zone: self.business_time_zone.trim().to_owned(),
+            business_start_hour: number(&self.business_start_hour, "Business day starts (hour)")?,
+            business_end_hour: number(&self.business_end_hour, "Business day ends (hour)")?,
         };
+        business_hours::time_zone(&settings.business_time_zone)?;
         settings
             .validate()
             .map_err(|(field, reason)| invalid(field, reason))?;
@@ -69,14 +77,18 @@ impl Pim {
         let break_glass = store.break_glass_accounts().await?;
         let mut alerts = evaluate(&roles, &assignments, people, &settings, now);
         alerts.extend(break_glass_alerts(&break_glass, &settings, now));
-        alerts.extend(self.activity_alerts(now).await?);
+        alerts.extend(self.activity_alerts(&settings, now).await?);
         alerts.sort_by_key(|a| a.severity);
         Ok(AlertReport { alerts, settings })
     }
 
     /// The alerts about what happened lately: emergency sign-ins (30 days), unusual
     /// justifications (7 days) and repeated failures (one day).
-    async fn activity_alerts(&self, now: Timestamp) -> Result<Vec<Alert>, ServiceError> {
+    async fn activity_alerts(
+        &self,
+        settings: &AlertSettings,
+        now: Timestamp,
+    ) -> Result<Vec<Alert>, ServiceError> {
         let store = self.store();
         let days_ago = |days: i64| now.plus_seconds(-days * DAY);
         let uses = store
@@ -84,10 +96,14 @@ impl Pim {
             .await?;
         let requests = store.requests_since(days_ago(7)).await?;
         let failures = store.failures_since(days_ago(1)).await?;
+        let zone = &settings.business_time_zone;
+        let local = business_hours::localise(&requests, &business_hours::time_zone(zone)?, zone);
+        let (start, end) = (settings.business_start_hour, settings.business_end_hour);
         Ok([
             emergency_use_alert(&uses),
             unusual_justifications(&requests),
             repeated_failures(&failures),
+            outside_business_hours(&local, start, end),
         ]
         .into_iter()
         .flatten()

@@ -14,6 +14,7 @@ pub mod audit_log;
 mod bootstrap;
 pub mod break_glass;
 pub mod break_glass_keys;
+mod business_hours;
 pub mod clock;
 mod due_work;
 pub mod emergency;

@@ -111,6 +111,37 @@ async fn a_repeated_justification_and_repeated_step_up_failures_raise_alerts_for
     let failing = find(&alerts, AlertKind::RepeatedFailures).expect("five failed step-ups");
     assert_eq!(failing.affected[0].label, "Ada: 5 failures");
 
+    // The fixed clock starts on Friday 2027-01-15 at 08:00 UTC, 09:00 in Berlin. With business
+    // hours from 10:00 Berlin time, Ada's first request is early; the later ones are not.
+    let mut thresholds = pim_service::alerts::AlertSettingsForm {
+        stale_after_days: "90".into(),
+        tier0_max_holders: "5".into(),
+        tier0_max_percent: "10".into(),
+        activations_per_week: "50".into(),
+        drill_overdue_days: "90".into(),
+        business_time_zone: "Mars/Olympus_Mons".into(),
+        business_start_hour: "10".into(),
+        business_end_hour: "18".into(),
+    };
+    let admin_now = refreshed(&f, &admin).await;
+    let bad = f.pim.save_alert_settings(&admin_now, &thresholds).await;
+    assert!(
+        matches!(&bad, Err(e) if e.to_string().starts_with("Business hours time zone")),
+        "{bad:?}"
+    );
+    thresholds.business_time_zone = "Europe/Berlin".into();
+    f.pim
+        .save_alert_settings(&admin_now, &thresholds)
+        .await
+        .unwrap();
+    let report = f.pim.alerts(&admin_now).await.unwrap().alerts;
+    let early = find(&report, AlertKind::OutsideBusinessHours).expect("before 10 in Berlin");
+    assert_eq!(
+        early.affected[0].label,
+        "Ada for On-call at Fri 2027-01-15 09:00 Europe/Berlin"
+    );
+    assert_eq!(early.affected.len(), 1, "{:?}", early.affected);
+
     f.clock.advance(8 * DAY);
     let later = alerts_now(&f, &admin, &mut admin_key).await;
     assert!(find(&later, AlertKind::UnusualJustification).is_none());
