@@ -31,7 +31,28 @@ pub struct MeView {
     /// Set in an emergency session that has not said why yet: the page asks for nothing else.
     pub justification_needed: Option<EmergencyUse>,
     /// Emergency sign-ins whose sessions may still be open: a banner for everyone.
-    pub emergencies: Vec<EmergencyUse>,
+    pub emergencies: Vec<EmergencyBannerView>,
+}
+
+/// What everybody's banner says about an emergency sign-in: who, with which key, when, and
+/// whether it has been justified. The address and the text stay in the audit log.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct EmergencyBannerView {
+    pub account: String,
+    pub key_label: String,
+    pub started_at: Timestamp,
+    pub justified: bool,
+}
+
+impl From<EmergencyUse> for EmergencyBannerView {
+    fn from(u: EmergencyUse) -> Self {
+        Self {
+            account: u.account,
+            key_label: u.key_label,
+            started_at: u.started_at,
+            justified: u.justification.is_some(),
+        }
+    }
 }
 
 /// The caller, or `None` when nobody is signed in.
@@ -44,7 +65,12 @@ pub async fn current_user() -> Result<Option<MeView>, AppError> {
     let Some(identity) = session.identity().await? else {
         return Ok(None);
     };
-    let emergencies = pim.recent_emergency_uses().await?;
+    let emergencies: Vec<EmergencyBannerView> = pim
+        .recent_emergency_uses()
+        .await?
+        .into_iter()
+        .map(EmergencyBannerView::from)
+        .collect();
     if let Some(pending) = pim.pending_justification(&identity).await? {
         return Ok(Some(MeView::emergency_gate(
             pending,
@@ -86,7 +112,7 @@ impl MeView {
     #[cfg(feature = "ssr")]
     fn emergency_gate(
         pending: EmergencyUse,
-        emergencies: Vec<EmergencyUse>,
+        emergencies: Vec<EmergencyBannerView>,
         now: Timestamp,
     ) -> Self {
         Self {

@@ -5,17 +5,19 @@ use leptos::prelude::*;
 use pim_core::break_glass::EmergencyUse;
 
 use crate::api::emergency::justify_emergency;
+use crate::api::me::EmergencyBannerView;
 use crate::components::time::format_date;
 use crate::components::webauthn::go_to;
 
 #[component]
-pub fn EmergencyBanner(uses: Vec<EmergencyUse>) -> impl IntoView {
+pub fn EmergencyBanner(uses: Vec<EmergencyBannerView>) -> impl IntoView {
     uses.into_iter()
         .map(|u| {
-            let why = u.justification.clone().map_or_else(
-                || "No justification recorded yet.".to_owned(),
-                |j| format!("Justification: {j}"),
-            );
+            let why = if u.justified {
+                "Its justification is recorded in the audit log."
+            } else {
+                "No justification recorded yet."
+            };
             view! {
                 <div class="notice error emergency" role="alert">
                     <strong>"Emergency access in use. "</strong>
