@@ -10,18 +10,18 @@ use pim_core::break_glass::{Custody, KeyStatus};
 use pim_core::principal::Principal;
 use pim_core::user::UserKind;
 use pim_core::{PasskeyId, UserId};
+use pim_store::NewPasskey;
 use pim_store::Tx;
 use pim_store::break_glass::{KeyRecord, NewBreakGlassKey};
-use pim_store::{NewPasskey, rows::PasskeyRow};
 use serde_json::json;
 use webauthn_rs::prelude::{
     AttestationCaList, AttestationMetadata, AttestedPasskey, AttestedPasskeyAuthentication,
-    AttestedPasskeyRegistration, PublicKeyCredential, RegisterPublicKeyCredential, WebauthnError,
+    AttestedPasskeyRegistration, RegisterPublicKeyCredential, WebauthnError,
 };
 use webauthn_rs_proto::{AuthenticatorAttachment, CreationChallengeResponse};
 
 use crate::notifications::require_security_admin;
-use crate::passkeys::{Ceremony, cred_id_text, parse_credential};
+use crate::passkeys::{Ceremony, cred_id_text, parse_credential, presented_passkey};
 use crate::step_up::{StepUpAnswer, StepUpPurpose};
 use crate::{Pim, ServiceError};
 
@@ -312,12 +312,8 @@ impl Pim {
         state: AttestedPasskeyAuthentication,
         credential_json: &str,
     ) -> Result<(), &'static str> {
-        let credential: PublicKeyCredential =
-            parse_credential(credential_json).map_err(|_| "credential unreadable")?;
-        let row: PasskeyRow = tx
-            .find_passkey_by_cred_id(&cred_id_text(credential.get_credential_id()))
-            .await
-            .map_err(|_| "passkey lookup failed")?
+        let (credential, row) = presented_passkey(tx, credential_json).await?;
+        let row = row
             .filter(|row| row.id == key.to_string())
             .ok_or("a different key answered")?;
         let result = self

@@ -13,11 +13,11 @@ use pim_store::Tx;
 use pim_store::break_glass::KeyRecord;
 use pim_store::emergency_uses::NewEmergencyUse;
 use serde_json::json;
-use webauthn_rs::prelude::{AttestedPasskey, AttestedPasskeyAuthentication, PublicKeyCredential};
+use webauthn_rs::prelude::{AttestedPasskey, AttestedPasskeyAuthentication};
 
 use crate::approvals::DEFAULT_APPROVER_ROLES;
 use crate::notifications::Audience;
-use crate::passkeys::{Ceremony, cred_id_text, parse_credential};
+use crate::passkeys::{Ceremony, presented_passkey};
 use crate::principal::ABSOLUTE_SESSION_SECONDS;
 use crate::{Pim, ServiceError, SessionIdentity};
 
@@ -128,13 +128,8 @@ impl Pim {
         state: AttestedPasskeyAuthentication,
         credential_json: &str,
     ) -> Result<Opened, &'static str> {
-        let credential: PublicKeyCredential =
-            parse_credential(credential_json).map_err(|_| "credential unreadable")?;
-        let row = tx
-            .find_passkey_by_cred_id(&cred_id_text(credential.get_credential_id()))
-            .await
-            .map_err(|_| "passkey lookup failed")?
-            .ok_or("unknown credential")?;
+        let (credential, row) = presented_passkey(tx, credential_json).await?;
+        let row = row.ok_or("unknown credential")?;
         let id = PasskeyId::parse(&row.id).map_err(|_| "stored passkey id unreadable")?;
         let key = self
             .store()
@@ -214,12 +209,21 @@ impl Pim {
         &self,
         identity: &SessionIdentity,
     ) -> Result<Option<EmergencyUse>, ServiceError> {
+        if identity.emergency_use.is_none() || !self.session_still_valid(identity).await? {
+            return Ok(None);
+        }
+        self.owed_justification(identity).await
+    }
+
+    /// The emergency use this session still owes its justification for; the session's own
+    /// validity is the caller's to check.
+    pub(crate) async fn owed_justification(
+        &self,
+        identity: &SessionIdentity,
+    ) -> Result<Option<EmergencyUse>, ServiceError> {
         let Some(id) = identity.emergency_use else {
             return Ok(None);
         };
-        if !self.session_still_valid(identity).await? {
-            return Ok(None);
-        }
         let found = self.store().emergency_use(&id.to_string()).await?;
         Ok(found.filter(|u| u.justification.is_none()))
     }

@@ -16,7 +16,9 @@ use serde::Serialize;
 use serde::de::DeserializeOwned;
 use url::Url;
 pub use webauthn_rs::Webauthn;
-use webauthn_rs::prelude::{AuthenticationResult, CreationChallengeResponse, Passkey};
+use webauthn_rs::prelude::{
+    AuthenticationResult, CreationChallengeResponse, Passkey, PublicKeyCredential,
+};
 use webauthn_rs_proto::ResidentKeyRequirement;
 
 use crate::{Pim, ServiceError};
@@ -55,6 +57,20 @@ pub(crate) fn cred_id_text(bytes: &[u8]) -> String {
 /// failed ceremony.
 pub(crate) fn parse_credential<T: DeserializeOwned>(json: &str) -> Result<T, ServiceError> {
     serde_json::from_str(json).map_err(|_| ServiceError::AuthenticationFailed)
+}
+
+/// The assertion the browser sent and the stored passkey it names, if any, read in `tx`.
+pub(crate) async fn presented_passkey(
+    tx: &mut Tx,
+    credential_json: &str,
+) -> Result<(PublicKeyCredential, Option<PasskeyRow>), &'static str> {
+    let credential: PublicKeyCredential =
+        parse_credential(credential_json).map_err(|_| "credential unreadable")?;
+    let row = tx
+        .find_passkey_by_cred_id(&cred_id_text(credential.get_credential_id()))
+        .await
+        .map_err(|_| "passkey lookup failed")?;
+    Ok((credential, row))
 }
 
 pub(crate) fn load_passkey(row: &PasskeyRow) -> Result<Passkey, ServiceError> {

@@ -54,7 +54,7 @@ impl Pim {
         if row.status != UserStatus::Active.code() || row.session_epoch != identity.epoch {
             return Err(ServiceError::Unauthenticated);
         }
-        if self.pending_justification(identity).await?.is_some() {
+        if self.owed_justification(identity).await?.is_some() {
             return Err(ServiceError::JustificationRequired);
         }
         let active_roles = self

@@ -9,9 +9,9 @@ use pim_core::principal::Principal;
 use pim_core::{ActivationId, PasskeyId, RoleId};
 use pim_store::Tx;
 use serde_json::json;
-use webauthn_rs::prelude::{PasskeyAuthentication, PublicKeyCredential};
+use webauthn_rs::prelude::PasskeyAuthentication;
 
-use crate::passkeys::{Ceremony, cred_id_text, parse_credential};
+use crate::passkeys::{Ceremony, presented_passkey};
 use crate::{Pim, ServiceError};
 
 /// What a step-up authorises. New privileged actions add a variant here. Where the action has
@@ -224,13 +224,8 @@ impl Pim {
         state: PasskeyAuthentication,
         credential_json: &str,
     ) -> Result<StepUpProof, &'static str> {
-        let credential: PublicKeyCredential =
-            parse_credential(credential_json).map_err(|_| "credential unreadable")?;
-        let row = tx
-            .find_passkey_by_cred_id(&cred_id_text(credential.get_credential_id()))
-            .await
-            .map_err(|_| "passkey lookup failed")?
-            .ok_or("unknown credential")?;
+        let (credential, row) = presented_passkey(tx, credential_json).await?;
+        let row = row.ok_or("unknown credential")?;
         if row.user_id != who.user_id.to_string() {
             return Err("credential belongs to someone else");
         }

@@ -593,9 +593,7 @@ async fn an_activation_cannot_outlive_its_eligibility() {
     );
 }
 
-#[tokio::test]
-async fn the_last_global_administrator_cannot_be_removed() {
-    let w = world().await;
+async fn global_administrator_assignments(w: &World) -> Vec<pim_core::assignment::Assignment> {
     let role_admin = w.f.pim.require_role_admin(&w.admin).unwrap();
     let filter = pim_store::assignments::AssignmentFilter {
         role: Some(BuiltinRole::GlobalAdministrator.id()),
@@ -606,6 +604,14 @@ async fn the_last_global_administrator_cannot_be_removed() {
             .list_assignments(&role_admin, &filter, 0)
             .await
             .unwrap();
+    all
+}
+
+#[tokio::test]
+async fn the_last_global_administrator_cannot_be_removed() {
+    let w = world().await;
+    let role_admin = w.f.pim.require_role_admin(&w.admin).unwrap();
+    let all = global_administrator_assignments(&w).await;
     assert_eq!(all.len(), 2, "bootstrap: eligible and active");
     w.f.pim
         .remove_assignment(&role_admin, all[0].id, "Tidy up")
@@ -625,15 +631,7 @@ async fn the_last_global_administrator_cannot_be_removed() {
 async fn removing_the_last_two_global_administrator_assignments_at_once_keeps_one() {
     let w = world().await;
     let role_admin = w.f.pim.require_role_admin(&w.admin).unwrap();
-    let filter = pim_store::assignments::AssignmentFilter {
-        role: Some(BuiltinRole::GlobalAdministrator.id()),
-        ..Default::default()
-    };
-    let (all, _) =
-        w.f.pim
-            .list_assignments(&role_admin, &filter, 0)
-            .await
-            .unwrap();
+    let all = global_administrator_assignments(&w).await;
 
     let (first, second) = tokio::join!(
         w.f.pim.remove_assignment(&role_admin, all[0].id, "Tidy up"),

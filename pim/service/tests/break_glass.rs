@@ -388,23 +388,27 @@ async fn removing_a_model_from_the_allow_list_disables_the_keys_it_vouched_for()
     );
 }
 
+/// Break-glass accounts "Vault N" for each N in `numbers`.
+async fn vaults(
+    f: &common::Fixture,
+    admin: &pim_core::principal::Principal,
+    numbers: std::ops::RangeInclusive<u32>,
+) -> Vec<pim_core::UserId> {
+    let mut vaults = Vec::new();
+    for n in numbers {
+        let name = format!("Vault {n}");
+        let email = format!("vault{n}@example.org");
+        let id = f.pim.create_break_glass_account(admin, &name, &email);
+        vaults.push(id.await.unwrap());
+    }
+    vaults
+}
+
 #[tokio::test]
 async fn the_last_two_break_glass_accounts_cannot_be_disabled_or_lose_global_administrator() {
     let f = common::fixture().await;
     let (admin, _) = common::signed_in_admin(&f).await;
-    let mut vaults = Vec::new();
-    for n in 1..=3 {
-        let id = f
-            .pim
-            .create_break_glass_account(
-                &admin,
-                &format!("Vault {n}"),
-                &format!("vault{n}@example.org"),
-            )
-            .await
-            .unwrap();
-        vaults.push(id);
-    }
+    let vaults = vaults(&f, &admin, 1..=3).await;
     let user_admin = f.pim.require_user_admin(&admin).unwrap();
 
     f.pim
@@ -448,19 +452,7 @@ async fn the_last_two_break_glass_accounts_cannot_be_disabled_or_lose_global_adm
 #[tokio::test]
 async fn two_administrators_retiring_break_glass_accounts_at_once_leave_two() {
     let Scene { f, admin, .. } = scene().await;
-    let mut vaults = Vec::new();
-    for n in 2..=3 {
-        let id = f
-            .pim
-            .create_break_glass_account(
-                &admin,
-                &format!("Vault {n}"),
-                &format!("vault{n}@example.org"),
-            )
-            .await
-            .unwrap();
-        vaults.push(id);
-    }
+    let vaults = vaults(&f, &admin, 2..=3).await;
     let user_admin = f.pim.require_user_admin(&admin).unwrap();
 
     let (first, second) = tokio::join!(
