@@ -85,7 +85,8 @@ impl From<pim_service::ServiceError> for AppError {
             | S::QuorumUnreachable(_)
             | S::InvalidAssignment(_)
             | S::InvalidReview(_)
-            | S::KeyRefused(_) => ErrorKind::BadRequest,
+            | S::KeyRefused(_)
+            | S::Downstream(_) => ErrorKind::BadRequest,
             S::AuthenticationFailed | S::Unauthenticated => ErrorKind::Unauthenticated,
             S::Forbidden | S::JustificationRequired => ErrorKind::Forbidden,
             S::NotFound => ErrorKind::NotFound,

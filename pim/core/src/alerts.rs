@@ -6,6 +6,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::assignment::AssignmentKind;
 use crate::break_glass::{BreakGlassAccount, EmergencyUse, readiness_warnings};
+use crate::connector::DriftFinding;
 use crate::role::Tier;
 use crate::time::DAY;
 use crate::{AssignmentId, RoleId, Timestamp};
@@ -125,6 +126,7 @@ pub enum AlertKind {
     UnusualJustification,
     RepeatedFailures,
     OutsideBusinessHours,
+    AssignedOutsideStint,
 }
 
 impl AlertKind {
@@ -142,6 +144,7 @@ impl AlertKind {
             Self::UnusualJustification => "Unusual activation justifications",
             Self::RepeatedFailures => "Repeated failed activations or step-ups",
             Self::OutsideBusinessHours => "Activations outside business hours",
+            Self::AssignedOutsideStint => "Downstream access assigned outside Stint",
         }
     }
 
@@ -178,6 +181,9 @@ impl AlertKind {
             }
             Self::BreakGlassUsed => {
                 "Confirm each use with the person who made it, read its justification and audit trail, and rotate anything the session touched."
+            }
+            Self::AssignedOutsideStint => {
+                "Find out who granted it and remove it downstream; anyone who needs the access should be made eligible in Stint."
             }
             Self::BreakGlassDrillOverdue => {
                 "Fetch each key from its safe and run \"Validate key\" (Settings → Break-glass), so you know it works before you need it."
@@ -332,6 +338,32 @@ pub fn emergency_use_alert(uses: &[EmergencyUse]) -> Option<Alert> {
                     u.justification.as_deref().unwrap_or("no justification yet")
                 ),
                 link: "/audit?action=breakGlass.signedIn".into(),
+            })
+            .collect(),
+    })
+}
+
+/// Members of downstream roles that no activation in Stint accounts for.
+#[must_use]
+pub fn drift_alert(findings: &[DriftFinding]) -> Option<Alert> {
+    (!findings.is_empty()).then(|| Alert {
+        kind: AlertKind::AssignedOutsideStint,
+        severity: Severity::High,
+        summary: format!(
+            "{} downstream membership(s) that Stint did not grant.",
+            findings.len()
+        ),
+        affected: findings
+            .iter()
+            .map(|f| Affected {
+                label: format!(
+                    "{} holds {} through {} (seen since {})",
+                    f.member,
+                    f.role,
+                    f.connector,
+                    f.first_seen_at.utc_text()
+                ),
+                link: "/settings/connectors".into(),
             })
             .collect(),
     })

@@ -78,6 +78,13 @@ pub enum AuditAction {
     BreakGlassSignedIn,
     BreakGlassSignInFailed,
     BreakGlassJustified,
+    ConnectorCreated,
+    ConnectorRemoved,
+    ConnectorLoginMapped,
+    ProvisioningGranted,
+    ProvisioningRevoked,
+    ProvisioningFailed,
+    DriftDetected,
 }
 
 impl AuditAction {
@@ -147,6 +154,13 @@ impl AuditAction {
             Self::BreakGlassSignedIn => "breakGlass.signedIn",
             Self::BreakGlassSignInFailed => "breakGlass.signInFailed",
             Self::BreakGlassJustified => "breakGlass.justified",
+            Self::ConnectorCreated => "connector.created",
+            Self::ConnectorRemoved => "connector.removed",
+            Self::ConnectorLoginMapped => "connector.loginMapped",
+            Self::ProvisioningGranted => "provisioning.granted",
+            Self::ProvisioningRevoked => "provisioning.revoked",
+            Self::ProvisioningFailed => "provisioning.failed",
+            Self::DriftDetected => "connector.driftDetected",
         }
     }
 }

@@ -80,6 +80,12 @@ uuid_id!(
     "activation id"
 );
 
+uuid_id!(
+    /// A downstream system a role is provisioned to.
+    ConnectorId,
+    "connector id"
+);
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -12,6 +12,7 @@ pub mod assignment;
 pub mod audit;
 pub mod break_glass;
 pub mod change;
+pub mod connector;
 pub mod detection;
 pub mod enrollment;
 pub mod error;
@@ -28,5 +29,5 @@ pub mod time;
 pub mod user;
 
 pub use error::ParseError;
-pub use ids::{ActivationId, AssignmentId, PasskeyId, RoleId, UserId};
+pub use ids::{ActivationId, AssignmentId, ConnectorId, PasskeyId, RoleId, UserId};
 pub use time::Timestamp;

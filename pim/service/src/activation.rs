@@ -359,6 +359,7 @@ impl Pim {
                 ActivationState::Active,
                 ActivationState::Ended,
                 Some(ending),
+                now,
             )
             .await?
         {
@@ -388,7 +389,7 @@ impl Pim {
         let activation = own_activation(&mut tx, who, id).await?;
         if !activation.state.is_open()
             || !tx
-                .transition_activation(id, activation.state, ActivationState::Cancelled, None)
+                .transition_activation(id, activation.state, ActivationState::Cancelled, None, now)
                 .await?
         {
             return Err(ServiceError::Conflict("this request is no longer open"));

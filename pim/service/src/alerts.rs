@@ -3,8 +3,8 @@
 
 use pim_core::Timestamp;
 use pim_core::alerts::{
-    Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, break_glass_alerts, emergency_use_alert,
-    evaluate,
+    Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, break_glass_alerts, drift_alert,
+    emergency_use_alert, evaluate,
 };
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::detection::{outside_business_hours, repeated_failures, unusual_justifications};
@@ -78,6 +78,7 @@ impl Pim {
         let mut alerts = evaluate(&roles, &assignments, people, &settings, now);
         alerts.extend(break_glass_alerts(&break_glass, &settings, now));
         alerts.extend(self.activity_alerts(&settings, now).await?);
+        alerts.extend(drift_alert(&store.drift_findings().await?));
         alerts.sort_by_key(|a| a.severity);
         Ok(AlertReport { alerts, settings })
     }

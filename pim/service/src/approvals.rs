@@ -229,6 +229,7 @@ impl Pim {
                     ActivationState::PendingApproval,
                     ActivationState::Denied,
                     None,
+                    now,
                 )
                 .await?
             }
@@ -289,7 +290,7 @@ impl Pim {
             ));
         };
         if !tx
-            .transition_activation(id, a.state, to, Some(ending))
+            .transition_activation(id, a.state, to, Some(ending), now)
             .await?
         {
             return Err(ServiceError::Conflict(

@@ -155,7 +155,7 @@ impl Pim {
                     ),
                     Err(reason) => {
                         if !tx
-                            .transition_activation(a.id, Scheduled, Cancelled, None)
+                            .transition_activation(a.id, Scheduled, Cancelled, None, now)
                             .await?
                         {
                             return Ok(Settled::LostRace);
@@ -175,7 +175,10 @@ impl Pim {
             }
             _ => return Ok(Settled::NotDue),
         };
-        if !tx.transition_activation(a.id, a.state, to, ending).await? {
+        if !tx
+            .transition_activation(a.id, a.state, to, ending, now)
+            .await?
+        {
             return Ok(Settled::LostRace);
         }
         let event = AuditEvent::success(action, None)
@@ -274,7 +277,10 @@ impl Pim {
             } else {
                 (ActivationState::Cancelled, None)
             };
-            if !tx.transition_activation(a.id, a.state, to, ending).await? {
+            if !tx
+                .transition_activation(a.id, a.state, to, ending, now)
+                .await?
+            {
                 continue;
             }
             let event = AuditEvent::success(AuditAction::EndedWithAssignment, by)

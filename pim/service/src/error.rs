@@ -53,6 +53,10 @@ pub enum ServiceError {
     /// A key that may not guard a break-glass account; the reason is the administrator's to read.
     #[error("this key cannot be a break-glass key: {0}")]
     KeyRefused(&'static str),
+    /// A downstream system (a connector's database) that could not be used; the message is
+    /// the system's own, without credentials.
+    #[error("{0}")]
+    Downstream(String),
     #[error("too many attempts; wait a minute and try again")]
     RateLimited,
     #[error(transparent)]

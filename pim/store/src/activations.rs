@@ -1,6 +1,7 @@
 //! Activation requests: insert, conditional state transitions, and the work that falls due.
 
 use pim_core::activation::{Activation, ActivationState, EndReason};
+use pim_core::connector::ProvisionAction;
 use pim_core::{ActivationId, AssignmentId, RoleId, Timestamp, UserId};
 
 use crate::db::on_tx;
@@ -228,17 +229,23 @@ impl Tx {
             .await
             .map_err(|e| StoreError::unique(e, "open activation"))?;
         });
+        if a.state == ActivationState::Active {
+            self.queue_provisioning(a.id, ProvisionAction::Grant, now)
+                .await?;
+        }
         Ok(())
     }
 
     /// Moves `id` from `from` to `to`; `false` when it was no longer in `from` (someone else
-    /// got there first). `ending` fills the end columns.
+    /// got there first). `ending` fills the end columns. Entering or leaving `Active` queues
+    /// the grant or revoke on the role's connectors in this same transaction.
     pub async fn transition_activation(
         &mut self,
         id: ActivationId,
         from: ActivationState,
         to: ActivationState,
         ending: Option<Ending>,
+        now: Timestamp,
     ) -> Result<bool, StoreError> {
         let done = on_tx!(self, |conn| {
             sqlx::query(
@@ -255,6 +262,15 @@ impl Tx {
             .await?
             .rows_affected()
         });
+        if done == 1 {
+            if to == ActivationState::Active {
+                self.queue_provisioning(id, ProvisionAction::Grant, now)
+                    .await?;
+            } else if from == ActivationState::Active {
+                self.queue_provisioning(id, ProvisionAction::Revoke, now)
+                    .await?;
+            }
+        }
         Ok(done == 1)
     }
 

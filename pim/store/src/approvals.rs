@@ -2,6 +2,7 @@
 
 use pim_core::activation::{Activation, ActivationState};
 use pim_core::approval::{Decision, Verdict};
+use pim_core::connector::ProvisionAction;
 use pim_core::{ActivationId, RoleId, Timestamp, UserId};
 
 use crate::activations::{SELECT, convert};
@@ -320,6 +321,10 @@ impl Tx {
             .await?
             .rows_affected()
         });
+        if done == 1 && to == ActivationState::Active {
+            self.queue_provisioning(id, ProvisionAction::Grant, starts_at)
+                .await?;
+        }
         Ok(done == 1)
     }
 

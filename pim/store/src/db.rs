@@ -2,6 +2,7 @@
 
 use sqlx::{PgPool, Postgres, Sqlite, SqlitePool, Transaction};
 use std::sync::Arc;
+use tokio::sync::Notify;
 
 use crate::StoreError;
 
@@ -89,17 +90,28 @@ impl Db {
 pub struct Tx {
     pub(crate) inner: EngineTx,
     pub(crate) audit_key: Arc<[u8]>,
+    /// Set when this transaction queued provisioning jobs, so the commit wakes the worker.
+    pub(crate) wake_provisioning_on_commit: bool,
+    provisioning: Arc<Notify>,
 }
 
 impl Tx {
-    pub(crate) fn new(inner: EngineTx, audit_key: Arc<[u8]>) -> Self {
-        Self { inner, audit_key }
+    pub(crate) fn new(inner: EngineTx, audit_key: Arc<[u8]>, provisioning: Arc<Notify>) -> Self {
+        Self {
+            inner,
+            audit_key,
+            wake_provisioning_on_commit: false,
+            provisioning,
+        }
     }
 
     pub async fn commit(self) -> Result<(), StoreError> {
         match self.inner {
             EngineTx::Sqlite(t) => t.commit().await?,
             EngineTx::Postgres(t) => t.commit().await?,
+        }
+        if self.wake_provisioning_on_commit {
+            self.provisioning.notify_one();
         }
         Ok(())
     }

@@ -18,6 +18,7 @@ pub mod break_glass;
 mod ceremonies;
 pub mod changes;
 mod connect;
+pub mod connectors;
 mod db;
 mod detection;
 pub mod emergency_uses;
@@ -25,6 +26,7 @@ pub mod enrollment;
 mod error;
 pub mod notifications;
 mod passkeys;
+pub mod provisioning;
 pub mod review_history;
 pub mod reviews;
 pub mod roles;
@@ -49,6 +51,8 @@ use std::sync::Arc;
 pub struct Store {
     db: Db,
     audit_key: Arc<[u8]>,
+    /// Woken by commits that queued provisioning jobs.
+    provisioning: Arc<tokio::sync::Notify>,
 }
 
 impl Store {
@@ -58,6 +62,7 @@ impl Store {
         Self {
             db,
             audit_key: audit_key.into(),
+            provisioning: Arc::new(tokio::sync::Notify::new()),
         }
     }
 
@@ -70,6 +75,15 @@ impl Store {
     /// timeout instead of failing when a deferred transaction upgrades).
     pub async fn begin(&self) -> Result<Tx, StoreError> {
         let tx = self.db.begin().await?;
-        Ok(Tx::new(tx, self.audit_key.clone()))
+        Ok(Tx::new(
+            tx,
+            self.audit_key.clone(),
+            self.provisioning.clone(),
+        ))
+    }
+
+    /// Resolves when a commit may have queued provisioning jobs since the last call.
+    pub async fn provisioning_queued(&self) {
+        self.provisioning.notified().await;
     }
 }

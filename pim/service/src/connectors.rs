@@ -1,0 +1,179 @@
+//! Settings → Connectors: which downstream role an activation grants, with what credentials,
+//! and the logins people have there (Security Administrator; auditors read).
+
+use pim_core::audit::{AuditAction, AuditEvent};
+use pim_core::connector::{ConnectorKind, DbName, DriftFinding, login_for};
+use pim_core::principal::Principal;
+use pim_core::role::Permission;
+use pim_core::text::parse_single_line;
+use pim_core::{ConnectorId, RoleId};
+use pim_store::connectors::NewConnector;
+pub use pim_store::connectors::{Connector, LoginSource};
+use serde_json::json;
+
+use crate::notifications::require_security_admin;
+use crate::{Pim, ServiceError};
+
+/// A new PostgreSQL connector as the administrator typed it.
+#[derive(Debug, Clone, Default)]
+pub struct ConnectorForm {
+    pub name: String,
+    pub role_id: String,
+    /// The database role to grant.
+    pub target: String,
+    /// `postgres://user:password@host/db`: sealed when saved, never shown back.
+    pub database_url: String,
+}
+
+/// What Settings → Connectors shows.
+#[derive(Debug, Clone)]
+pub struct ConnectorOverview {
+    pub connectors: Vec<Connector>,
+    pub drift: Vec<DriftFinding>,
+    pub can_manage: bool,
+}
+
+impl Pim {
+    pub async fn connector_overview(
+        &self,
+        who: &Principal,
+    ) -> Result<ConnectorOverview, ServiceError> {
+        let can_manage = who.can(Permission::ManageSecurity);
+        if !can_manage && !who.can(Permission::ReadAudit) {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(ConnectorOverview {
+            connectors: self.store().list_connectors().await?,
+            drift: self.store().drift_findings().await?,
+            can_manage,
+        })
+    }
+
+    /// Saves a connector after checking that the database answers and the role exists, so
+    /// a typo shows now rather than at someone's first activation.
+    pub async fn create_connector(
+        &self,
+        who: &Principal,
+        form: &ConnectorForm,
+    ) -> Result<ConnectorId, ServiceError> {
+        let admin = require_security_admin(who)?;
+        let name = parse_single_line(&form.name, "connector name", 2, 80)?;
+        let role_id = RoleId::parse(&form.role_id)?;
+        let target = DbName::parse(&form.target, "database role")?;
+        let url = form.database_url.trim();
+        let role = self
+            .store()
+            .find_role(role_id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        pim_connectors::open(ConnectorKind::Postgres, target.clone(), url)
+            .map_err(|e| ServiceError::Downstream(e.to_string()))?
+            .check()
+            .await
+            .map_err(|e| ServiceError::Downstream(e.to_string()))?;
+        let id = ConnectorId::new_random();
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        tx.insert_connector(
+            NewConnector {
+                id,
+                name: &name,
+                role_id,
+                kind: ConnectorKind::Postgres,
+                target: &target,
+                secret: url,
+            },
+            admin,
+            now,
+        )
+        .await?;
+        let event =
+            AuditEvent::success(AuditAction::ConnectorCreated, Some(admin)).with_details(json!({
+                "connector_id": id,
+                "name": name,
+                "kind": ConnectorKind::Postgres.code(),
+                "role_id": role_id,
+                "role": role.info.name,
+                "target": target.as_str(),
+            }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(id)
+    }
+
+    /// Stops new grants through the connector. Revokes already queued still run, so nobody
+    /// keeps access because its connector was removed.
+    pub async fn remove_connector(
+        &self,
+        who: &Principal,
+        id: ConnectorId,
+    ) -> Result<(), ServiceError> {
+        let admin = require_security_admin(who)?;
+        let connector = self
+            .store()
+            .find_connector(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        if !tx.disable_connector(id).await? {
+            return Err(ServiceError::Conflict("this connector was removed already"));
+        }
+        let event = AuditEvent::success(AuditAction::ConnectorRemoved, Some(admin))
+            .with_details(json!({ "connector_id": id, "name": connector.name }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// Sets the person's login on the connector; an empty login goes back to the local part
+    /// of their e-mail address.
+    pub async fn map_connector_login(
+        &self,
+        who: &Principal,
+        id: ConnectorId,
+        email: &str,
+        login: &str,
+    ) -> Result<(), ServiceError> {
+        let admin = require_security_admin(who)?;
+        let connector = self
+            .store()
+            .find_connector(id)
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        let person = tx
+            .find_user_by_email(email.trim())
+            .await?
+            .ok_or(ServiceError::NotFound)?;
+        let login = (!login.trim().is_empty())
+            .then(|| DbName::parse(login, "database login"))
+            .transpose()?;
+        tx.map_connector_login(id, person.id, login.as_ref())
+            .await?;
+        let effective = login_for(person.email.as_str(), login.as_ref().map(DbName::as_str))?;
+        let event = AuditEvent::success(AuditAction::ConnectorLoginMapped, Some(admin))
+            .about(person.id)
+            .with_details(json!({
+                "connector_id": id,
+                "connector": connector.name,
+                "login": effective.as_str(),
+            }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    /// People with a login mapped on the connector.
+    pub async fn connector_logins(
+        &self,
+        who: &Principal,
+        id: ConnectorId,
+    ) -> Result<Vec<LoginSource>, ServiceError> {
+        if !who.can(Permission::ManageSecurity) && !who.can(Permission::ReadAudit) {
+            return Err(ServiceError::Forbidden);
+        }
+        Ok(self.store().connector_logins(id).await?)
+    }
+}
