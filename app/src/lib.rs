@@ -23,6 +23,7 @@ use crate::pages::{
     assignments::AssignmentsPage,
     audit::{AuditPage, MyAuditPage},
     break_glass::BreakGlassPage,
+    connectors::ConnectorsPage,
     emergency::EmergencyPage,
     enroll::EnrollPage,
     home::HomePage,
@@ -98,6 +99,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/users") view=UsersPage />
                     <Route path=path!("/settings/notifications") view=NotificationsPage />
                     <Route path=path!("/settings/break-glass") view=BreakGlassPage />
+                    <Route path=path!("/settings/connectors") view=ConnectorsPage />
                     <Route path=path!("/settings/users/:id") view=UserEditPage />
                 </Routes>
             </main>

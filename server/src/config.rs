@@ -27,6 +27,8 @@ pub struct Settings {
     /// How often the audit chain's head is written to `audit-checkpoints.jsonl` in the data
     /// directory (when it moved).
     pub audit_checkpoint_seconds: u64,
+    /// How often each connector's downstream members are listed for drift.
+    pub drift_check_seconds: u64,
     /// `host:port` of a syslog receiver (RFC 5424 over TCP) that gets every audit event;
     /// empty for none.
     #[serde(default)]
@@ -70,6 +72,7 @@ impl Settings {
             .set_default("bootstrap_admin_hours", 24)?
             .set_default("due_work_seconds", 15)?
             .set_default("audit_checkpoint_seconds", 300)?
+            .set_default("drift_check_seconds", 300)?
             .set_default("trusted_proxy_header", "")?
             .set_default("trusted_proxies", "")?
             .set_default("test_clock", false)?
@@ -111,6 +114,9 @@ impl Settings {
         }
         if !(1..=86_400).contains(&self.audit_checkpoint_seconds) {
             return invalid("STINT_AUDIT_CHECKPOINT_SECONDS must be between 1 and 86400".into());
+        }
+        if !(10..=86_400).contains(&self.drift_check_seconds) {
+            return invalid("STINT_DRIFT_CHECK_SECONDS must be between 10 and 86400".into());
         }
         if !(1..=86_400).contains(&self.due_work_seconds) {
             return invalid("STINT_DUE_WORK_SECONDS must be between 1 and 86400".into());

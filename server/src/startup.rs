@@ -75,6 +75,8 @@ impl Application {
         crate::tasks::spawn_session_cleanup(session_store.clone());
         crate::tasks::spawn_due_work(pim.clone(), settings.due_work_seconds);
         crate::tasks::spawn_delivery(pim.clone());
+        crate::tasks::spawn_provisioning(pim.clone());
+        crate::tasks::spawn_drift_checks(pim.clone(), settings.drift_check_seconds);
         let checkpoints = CheckpointFile::in_data_dir(&settings.data_dir);
         crate::tasks::spawn_checkpoints(
             pim.clone(),
@@ -149,7 +151,8 @@ impl Application {
 
     /// Debug builds only: `POST /__test/clock/advance?seconds=N` moves Stint's clock, so
     /// end-to-end tests can show expiry without waiting, and `POST /__test/due-work` runs the
-    /// background job's pass now (a review's end, say) instead of on its timer, and
+    /// background job's pass now (a review's end, say) instead of on its timer,
+    /// `POST /__test/drift-check` lists the connectors' downstream members now, and
     /// `POST /__test/break-glass/soft-key?email=…&label=…` enrolls a software hardware key for
     /// a break-glass account (see `test_hooks`). Release builds do not contain them.
     #[cfg(debug_assertions)]
@@ -172,6 +175,13 @@ impl Application {
                 Err(e) => (http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
             }
         });
+        let pim = self.pim.clone();
+        let drift_check = post(move || async move {
+            match pim.check_drift().await {
+                Ok(report) => (http::StatusCode::OK, format!("{report:?}")),
+                Err(e) => (http::StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
+            }
+        });
         #[derive(serde::Deserialize)]
         struct SoftKey {
             email: String,
@@ -188,6 +198,7 @@ impl Application {
             .router
             .route("/__test/clock/advance", route)
             .route("/__test/due-work", due_work)
+            .route("/__test/drift-check", drift_check)
             .route("/__test/break-glass/soft-key", soft_key);
         self
     }

@@ -16,13 +16,12 @@ pub fn spawn_session_cleanup(store: DbSessionStore) {
 }
 
 /// Records expiries, starts scheduled activations and lapses old requests: once at start (so
-/// what fell due while Stint was down is processed) and then every `seconds`.
+/// what fell due while Stint was down is processed), then when the next activation falls due
+/// and at least every `seconds`, so an expiry (and its downstream revoke) is recorded within
+/// about a second.
 pub fn spawn_due_work(pim: Pim, seconds: u64) {
     tokio::spawn(async move {
-        let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(seconds));
-        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
-            tick.tick().await;
             match pim.run_due_work().await {
                 Ok(report) if report != pim_service::DueWorkReport::default() => {
                     tracing::info!(?report, "due work done");
@@ -30,6 +29,14 @@ pub fn spawn_due_work(pim: Pim, seconds: u64) {
                 Ok(_) => {}
                 Err(err) => tracing::error!(error = %err, "due work failed; retrying next tick"),
             }
+            let wait = match pim.seconds_until_next_due(seconds).await {
+                Ok(wait) => wait,
+                Err(err) => {
+                    tracing::error!(error = %err, "next due time unknown; waiting a full tick");
+                    seconds
+                }
+            };
+            tokio::time::sleep(tokio::time::Duration::from_secs(wait)).await;
         }
     });
 }
@@ -65,6 +72,50 @@ pub fn spawn_delivery(pim: Pim) {
 }
 
 const DELIVERY_SECONDS: u64 = 5;
+
+/// Runs connector grants and revokes as soon as a commit queued one, and every few seconds
+/// for retries; each pass is one [`Pim::run_provisioning`].
+pub fn spawn_provisioning(pim: Pim) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(DELIVERY_SECONDS));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tokio::select! {
+                _ = tick.tick() => {}
+                () = pim.provisioning_queued() => {}
+            }
+            match pim.run_provisioning().await {
+                Ok(report)
+                    if report != pim_service::provisioning::ProvisioningReport::default() =>
+                {
+                    tracing::info!(?report, "provisioning done");
+                }
+                Ok(_) => {}
+                Err(err) => {
+                    tracing::error!(error = %err, "provisioning failed; retrying next tick")
+                }
+            }
+        }
+    });
+}
+
+/// Lists every connector's downstream members for drift, at start and every `seconds`.
+pub fn spawn_drift_checks(pim: Pim, seconds: u64) {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(seconds));
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            match pim.check_drift().await {
+                Ok(report) if report.new_findings > 0 || report.unreachable > 0 => {
+                    tracing::warn!(?report, "connector drift check found something");
+                }
+                Ok(_) => {}
+                Err(err) => tracing::error!(error = %err, "drift check failed; retrying next tick"),
+            }
+        }
+    });
+}
 
 /// Checkpoints at start and then every `seconds` while the log grows.
 pub fn spawn_checkpoints(

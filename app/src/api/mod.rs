@@ -8,6 +8,7 @@ pub mod assignments;
 pub mod audit;
 pub mod auth;
 pub mod break_glass;
+pub mod connectors;
 pub mod emergency;
 pub mod fields;
 pub mod insights;

@@ -70,6 +70,7 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
             </Show>
             <Show when=move || me.can_manage_security || me.can_read_audit>
                 <A href="/settings/break-glass">"Break-glass"</A>
+                <A href="/settings/connectors">"Connectors"</A>
             </Show>
             <span class="spacer"></span>
             <span class="who">{me.display_name.clone()}</span>

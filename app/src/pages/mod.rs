@@ -5,6 +5,7 @@ pub mod assignment_extend;
 pub mod assignments;
 pub mod audit;
 pub mod break_glass;
+pub mod connectors;
 pub mod emergency;
 pub mod enroll;
 pub mod home;

@@ -167,6 +167,7 @@ fn ActiveCard(
             <h2 class="card-title">{name.clone()}</h2>
             <p><strong>"Active"</strong>" · "<TimeLeft ends_at=Some(activation.ends_at) server_now=now /></p>
             <p class="hint">{format!("Since {}", format_date(activation.starts_at))}</p>
+            <Downstream lines=item.downstream.clone() />
             <ActionForm action=deactivate attr:class="inline">
                 <input type="hidden" name="activation_id" value=hidden_id />
                 <button type="submit" class="button danger" disabled=too_early title=title aria-label=format!("Deactivate {name}")>"Deactivate"</button>
@@ -176,6 +177,30 @@ fn ActiveCard(
         </li>
     }
     .into_any()
+}
+
+/// Where the activation's grant stands on each connected system: provisioning, granted, or
+/// failing with the reason.
+#[component]
+fn Downstream(lines: Vec<pim_core::connector::DownstreamStatus>) -> impl IntoView {
+    (!lines.is_empty()).then(|| {
+        view! {
+            <ul class="downstream" aria-label="Downstream access">
+                {lines.into_iter().map(|l| {
+                    let reason = match &l.status {
+                        pim_core::connector::ProvisioningStatus::Failed { reason } => Some(reason.clone()),
+                        _ => None,
+                    };
+                    view! {
+                        <li>
+                            {l.connector}": "<span class="badge">{l.status.label()}</span>
+                            {reason.map(|r| view! { " "<small>{r}</small> })}
+                        </li>
+                    }
+                }).collect_view()}
+            </ul>
+        }
+    })
 }
 
 /// Extend: a new duration from now, up to the policy's maximum, with its own step-up.

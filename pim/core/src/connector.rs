@@ -144,6 +144,13 @@ impl ProvisioningStatus {
     }
 }
 
+/// An activation's grant on one connector, as its holder sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct DownstreamStatus {
+    pub connector: String,
+    pub status: ProvisioningStatus,
+}
+
 /// The longest a failed job waits before its next attempt.
 pub const MAX_RETRY_SECONDS: i64 = 15 * 60;
 

@@ -2,6 +2,8 @@
 
 use serde::{Deserialize, Serialize};
 
+use crate::connector::DownstreamStatus;
+
 use crate::activation::Activation;
 use crate::policy::RolePolicy;
 use crate::role::RoleInfo;
@@ -65,6 +67,9 @@ pub struct ActiveItem {
     pub deactivate_from: Option<Timestamp>,
     pub max_duration_seconds: i64,
     pub justification_required: bool,
+    /// How the grant stands on each connected downstream system (activations only).
+    #[serde(default)]
+    pub downstream: Vec<DownstreamStatus>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]

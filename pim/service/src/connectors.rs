@@ -9,6 +9,7 @@ use pim_core::text::parse_single_line;
 use pim_core::{ConnectorId, RoleId};
 use pim_store::connectors::NewConnector;
 pub use pim_store::connectors::{Connector, LoginSource};
+pub use pim_store::provisioning::WaitingJob;
 use serde_json::json;
 
 use crate::notifications::require_security_admin;
@@ -29,9 +30,18 @@ pub struct ConnectorForm {
 #[derive(Debug, Clone)]
 pub struct ConnectorOverview {
     pub connectors: Vec<Connector>,
+    /// The logins mapped on each connector, in the order of `connectors`.
+    pub logins: Vec<Vec<LoginSource>>,
     pub drift: Vec<DriftFinding>,
+    /// Grants and revokes not done yet, with their last error.
+    pub waiting: Vec<WaitingJob>,
+    /// The roles a connector can be attached to.
+    pub roles: Vec<(RoleId, String)>,
     pub can_manage: bool,
 }
+
+/// How many waiting jobs the page lists.
+const WAITING_SHOWN: i64 = 100;
 
 impl Pim {
     pub async fn connector_overview(
@@ -42,9 +52,23 @@ impl Pim {
         if !can_manage && !who.can(Permission::ReadAudit) {
             return Err(ServiceError::Forbidden);
         }
+        let store = self.store();
+        let connectors = store.list_connectors().await?;
+        let mut logins = Vec::with_capacity(connectors.len());
+        for connector in &connectors {
+            logins.push(store.connector_logins(connector.id).await?);
+        }
         Ok(ConnectorOverview {
-            connectors: self.store().list_connectors().await?,
-            drift: self.store().drift_findings().await?,
+            logins,
+            connectors,
+            drift: store.drift_findings().await?,
+            waiting: store.waiting_provisioning(WAITING_SHOWN).await?,
+            roles: store
+                .list_roles()
+                .await?
+                .into_iter()
+                .map(|r| (r.info.id, r.info.name))
+                .collect(),
             can_manage,
         })
     }
@@ -163,17 +187,5 @@ impl Pim {
         tx.append_audit(&event, now).await?;
         tx.commit().await?;
         Ok(())
-    }
-
-    /// People with a login mapped on the connector.
-    pub async fn connector_logins(
-        &self,
-        who: &Principal,
-        id: ConnectorId,
-    ) -> Result<Vec<LoginSource>, ServiceError> {
-        if !who.can(Permission::ManageSecurity) && !who.can(Permission::ReadAudit) {
-            return Err(ServiceError::Forbidden);
-        }
-        Ok(self.store().connector_logins(id).await?)
     }
 }

@@ -117,6 +117,18 @@ impl Pim {
         Ok(report)
     }
 
+    /// Seconds from the clock's now until the next activation falls due, at most `limit`
+    /// (new activations may fall due sooner than anything known now).
+    pub async fn seconds_until_next_due(&self, limit: u64) -> Result<u64, ServiceError> {
+        let now = self.now();
+        Ok(match self.store().next_activation_due_after(now).await? {
+            Some(next) => u64::try_from(next.unix() - now.unix())
+                .unwrap_or(0)
+                .min(limit),
+            None => limit,
+        })
+    }
+
     /// Moves one activation on if its time has come, with its audit event, inside `tx`.
     pub(crate) async fn settle(
         &self,

@@ -8,11 +8,11 @@
 
 use std::collections::BTreeSet;
 
+use pim_core::ActivationId;
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::connector::{
     DbName, JobState, ProvisionAction, login_for, retry_delay, unaccounted_members,
 };
-use pim_core::{ActivationId, Timestamp};
 use pim_store::connectors::Connector;
 use pim_store::provisioning::{ActivationProvisioning, ProvisioningJob};
 use serde_json::json;
@@ -268,10 +268,4 @@ impl Pim {
     ) -> Result<Vec<ActivationProvisioning>, ServiceError> {
         Ok(self.store().provisioning_of(activations).await?)
     }
-}
-
-/// When the next drift check of a connector checked at `last` is due.
-#[must_use]
-pub fn drift_due(last: Option<Timestamp>, now: Timestamp, every_seconds: i64) -> bool {
-    last.is_none_or(|t| now.unix() - t.unix() >= every_seconds)
 }

@@ -195,6 +195,21 @@ async fn an_eligible_user_activates_with_a_step_up_and_holds_the_role_until_it_e
 }
 
 #[tokio::test]
+async fn the_background_job_wakes_when_the_next_activation_ends() {
+    let mut w = world().await;
+    w.make_eligible(USER_ADMIN, 30).await;
+    assert_eq!(w.f.pim.seconds_until_next_due(15).await.unwrap(), 15);
+    w.activate(USER_ADMIN, &form(2 * HOUR)).await.unwrap();
+    assert_eq!(
+        w.f.pim.seconds_until_next_due(86_400).await.unwrap(),
+        2 * HOUR.unsigned_abs()
+    );
+    assert_eq!(w.f.pim.seconds_until_next_due(15).await.unwrap(), 15);
+    w.f.clock.advance(2 * HOUR - 1);
+    assert_eq!(w.f.pim.seconds_until_next_due(15).await.unwrap(), 1);
+}
+
+#[tokio::test]
 async fn an_activation_without_its_step_up_is_refused() {
     let mut w = world().await;
     w.make_eligible(USER_ADMIN, 30).await;

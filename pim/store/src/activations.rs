@@ -125,6 +125,28 @@ impl Store {
 }
 
 impl Store {
+    /// When the next activation falls due after `now` (an end, a start or a lapse), so the
+    /// background job can wake then instead of at its next tick.
+    pub async fn next_activation_due_after(
+        &self,
+        now: Timestamp,
+    ) -> Result<Option<Timestamp>, StoreError> {
+        let next: Option<i64> = on_pool!(self.db(), |pool| {
+            sqlx::query_scalar(
+                "SELECT MIN(t) FROM ( \
+                   SELECT MIN(ends_at) AS t FROM activations WHERE state = 'active' AND ends_at > $1 \
+                   UNION ALL SELECT MIN(starts_at) FROM activations \
+                     WHERE state = 'scheduled' AND starts_at > $1 \
+                   UNION ALL SELECT MIN(decide_by) FROM activations \
+                     WHERE state = 'pending_approval' AND decide_by > $1) AS due",
+            )
+            .bind(now.unix())
+            .fetch_one(pool)
+            .await?
+        });
+        Ok(next.map(Timestamp::from_unix))
+    }
+
     /// Active activations whose end falls in `(from, to]`, for "ends soon" warnings.
     pub async fn activations_ending_between(
         &self,

@@ -58,7 +58,33 @@ pub struct ActivationProvisioning {
     pub status: ProvisioningStatus,
 }
 
+/// A job not done yet, for Settings → Connectors.
+#[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
+pub struct WaitingJob {
+    pub connector: String,
+    pub email: String,
+    pub action: String,
+    pub attempts: i64,
+    pub last_error: Option<String>,
+    pub created_at: i64,
+}
+
 impl Store {
+    /// The oldest jobs not done yet, failing ones included.
+    pub async fn waiting_provisioning(&self, limit: i64) -> Result<Vec<WaitingJob>, StoreError> {
+        Ok(on_pool!(self.db(), |pool| {
+            sqlx::query_as(
+                "SELECT c.name AS connector, u.email, j.action, j.attempts, j.last_error, \
+                 j.created_at FROM provisioning_jobs j JOIN connectors c ON c.id = j.connector_id \
+                 JOIN users u ON u.id = j.user_id WHERE j.state = 'pending' \
+                 ORDER BY j.seq LIMIT $1",
+            )
+            .bind(limit)
+            .fetch_all(pool)
+            .await?
+        }))
+    }
+
     /// Pending jobs due at `now` that are first in their person's queue on their connector,
     /// oldest first.
     pub async fn due_provisioning(
