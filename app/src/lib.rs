@@ -18,6 +18,7 @@ use crate::components::nav::Nav;
 use crate::pages::{
     account::AccountPage,
     activate::ActivatePage,
+    api_tokens::ApiTokensPage,
     approvals::{ApprovalDetailPage, ApprovalsPage},
     assignment_extend::ExtendAssignmentPage,
     assignments::AssignmentsPage,
@@ -100,6 +101,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/settings/notifications") view=NotificationsPage />
                     <Route path=path!("/settings/break-glass") view=BreakGlassPage />
                     <Route path=path!("/settings/connectors") view=ConnectorsPage />
+                    <Route path=path!("/settings/api-tokens") view=ApiTokensPage />
                     <Route path=path!("/settings/users/:id") view=UserEditPage />
                 </Routes>
             </main>

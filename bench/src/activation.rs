@@ -48,60 +48,79 @@ async fn sqlite(work: &Path, name: &str) -> anyhow::Result<Db> {
     Ok(pim_store::connect(&format!("sqlite://{}", path.display()), 4).await?)
 }
 
-/// Time spent in `finish_activation` only: the browser's part (the assertion) is not Stint's.
-async fn time_activations(work: &Path) -> anyhow::Result<Duration> {
-    let clock = Arc::new(FixedClock::at(Timestamp::from_unix(1_800_000_000)));
-    let config = PimConfig {
-        public_url: url::Url::parse(ORIGIN)?,
-        enrollment_ttl_seconds: DAY,
-        bootstrap_admin_hours: 24,
-    };
-    let store = Store::new(sqlite(work, "activation.db").await?, b"bench key");
-    let pim =
-        Pim::new(store, clock.clone(), config)?.with_rate_limits(RateLimits::new(100_000, 100_000));
-    let BootstrapOutcome::Created { enrollment_url } = pim.ensure_bootstrap().await? else {
-        anyhow::bail!("expected an empty database");
-    };
-    let origin = url::Url::parse(ORIGIN)?;
-    let mut key = SoftPasskey::new(true);
-    let token = enrollment_url
-        .rsplit('/')
-        .next()
-        .unwrap_or_default()
-        .to_owned();
-    let c = pim.start_enrollment("b", "127.0.0.1", &token).await?;
-    let reg = key
-        .do_registration(origin.clone(), serde_json::from_value(c.options)?)
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    let user = pim
-        .finish_enrollment("b", &token, &c.id, "Bench", &serde_json::to_string(&reg)?)
-        .await?;
-    let identity = pim.identity_after_enrollment(user).await?;
+/// The first administrator of a fresh SQLite database, signed in with a soft passkey and
+/// eligible for one custom role: what a benchmark needs to activate in a loop.
+pub struct BenchUser {
+    pub pim: Pim,
+    pub clock: Arc<FixedClock>,
+    pub role: pim_core::RoleId,
+    key: SoftPasskey,
+    identity: pim_service::SessionIdentity,
+}
 
-    let role = crate::seed::eligible_roles(&pim, user, &["Bench role".to_owned()]).await?[0];
-
-    let form = ActivationForm {
-        duration_seconds: 5 * MINUTE,
-        justification: "Benchmark activation run".into(),
-        ..ActivationForm::default()
-    };
-    let mut total = Duration::ZERO;
-    for _ in 0..ROUNDS {
-        // A fresh sign-in time each round: the rounds move the clock past a session's 12 h.
-        let session = pim_service::SessionIdentity {
-            signed_in_at: pim.now(),
-            emergency_use: None,
-            ..identity
+impl BenchUser {
+    pub async fn new(work: &Path, file: &str) -> anyhow::Result<Self> {
+        let clock = Arc::new(FixedClock::at(Timestamp::from_unix(1_800_000_000)));
+        let config = PimConfig {
+            public_url: url::Url::parse(ORIGIN)?,
+            enrollment_ttl_seconds: DAY,
+            bootstrap_admin_hours: 24,
         };
-        let who = pim.principal(&session).await?;
-        let start = pim
-            .begin_activation("b", "127.0.0.1", &who, role, &form)
+        let store = Store::new(sqlite(work, file).await?, b"bench key");
+        let pim = Pim::new(store, clock.clone(), config)?
+            .with_rate_limits(RateLimits::new(100_000, 100_000));
+        let BootstrapOutcome::Created { enrollment_url } = pim.ensure_bootstrap().await? else {
+            anyhow::bail!("expected an empty database");
+        };
+        let mut key = SoftPasskey::new(true);
+        let token = enrollment_url
+            .rsplit('/')
+            .next()
+            .unwrap_or_default()
+            .to_owned();
+        let c = pim.start_enrollment("b", "127.0.0.1", &token).await?;
+        let reg = key
+            .do_registration(url::Url::parse(ORIGIN)?, serde_json::from_value(c.options)?)
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+        let user = pim
+            .finish_enrollment("b", &token, &c.id, "Bench", &serde_json::to_string(&reg)?)
+            .await?;
+        let identity = pim.identity_after_enrollment(user).await?;
+        let role = crate::seed::eligible_roles(&pim, user, &["Bench role".to_owned()]).await?[0];
+        Ok(Self {
+            pim,
+            clock,
+            role,
+            key,
+            identity,
+        })
+    }
+
+    /// The user as a principal, signed in at the clock's now (the rounds move the clock
+    /// past a session's 12 h).
+    pub async fn principal(&self) -> anyhow::Result<pim_core::principal::Principal> {
+        let session = pim_service::SessionIdentity {
+            signed_in_at: self.pim.now(),
+            emergency_use: None,
+            ..self.identity
+        };
+        Ok(self.pim.principal(&session).await?)
+    }
+
+    /// Activates the role with a step-up; returns the time spent in `finish_activation` only
+    /// (the browser's part, the assertion, is not Stint's).
+    pub async fn activate(&mut self, form: &ActivationForm) -> anyhow::Result<Duration> {
+        let who = self.principal().await?;
+        let start = self
+            .pim
+            .begin_activation("b", "127.0.0.1", &who, self.role, form)
             .await?;
         let c = start
             .step_up
             .ok_or_else(|| anyhow::anyhow!("the default policy asks for a step-up"))?;
-        let assertion = key
-            .do_authentication(origin.clone(), serde_json::from_value(c.options)?)
+        let assertion = self
+            .key
+            .do_authentication(url::Url::parse(ORIGIN)?, serde_json::from_value(c.options)?)
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
         let assertion = serde_json::to_string(&assertion)?;
         let answer = StepUpAnswer {
@@ -109,19 +128,38 @@ async fn time_activations(work: &Path) -> anyhow::Result<Duration> {
             credential_json: &assertion,
         };
         let started = Instant::now();
-        pim.finish_activation(
-            "b",
-            "127.0.0.1",
-            &who,
-            role,
-            start.request_id,
-            &form,
-            Some(answer),
-        )
-        .await?;
-        total += started.elapsed();
-        clock.advance(5 * MINUTE);
-        pim.run_due_work().await?;
+        self.pim
+            .finish_activation(
+                "b",
+                "127.0.0.1",
+                &who,
+                self.role,
+                start.request_id,
+                form,
+                Some(answer),
+            )
+            .await?;
+        Ok(started.elapsed())
+    }
+}
+
+/// Five minutes, the benchmarks' activation.
+pub fn five_minutes() -> ActivationForm {
+    ActivationForm {
+        duration_seconds: 5 * MINUTE,
+        justification: "Benchmark activation run".into(),
+        ..ActivationForm::default()
+    }
+}
+
+async fn time_activations(work: &Path) -> anyhow::Result<Duration> {
+    let mut user = BenchUser::new(work, "activation.db").await?;
+    let form = five_minutes();
+    let mut total = Duration::ZERO;
+    for _ in 0..ROUNDS {
+        total += user.activate(&form).await?;
+        user.clock.advance(5 * MINUTE);
+        user.pim.run_due_work().await?;
     }
     Ok(total)
 }

@@ -7,6 +7,7 @@ mod approval;
 mod audit;
 mod load;
 mod page;
+mod provisioning;
 mod seed;
 mod wasm;
 
@@ -26,6 +27,9 @@ async fn main() -> anyhow::Result<()> {
     let page = page::run(&work, &site_root, seconds).await?;
     let activation = activation::run(&work).await?;
     let approval = approval::run(&work).await?;
+    let pg_url = std::env::var("STINT_PG_ADMIN_URL")
+        .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
+    let provisioning = provisioning::run(&work, &pg_url).await?;
     let audit = audit::run(&work, audit_events).await?;
     let wasm = wasm::measure(&site_root);
 
@@ -34,6 +38,7 @@ async fn main() -> anyhow::Result<()> {
     page.print();
     activation.print();
     approval.print();
+    provisioning::ProvisioningFigures::print(provisioning.as_ref());
     audit.print();
     wasm.print();
     let _ = std::fs::remove_dir_all(&work);

@@ -86,6 +86,7 @@ async fn spawn_stint(work: &Path, site_root: &Path) -> anyhow::Result<(String, S
         "bootstrap_admin_hours": 24,
         "due_work_seconds": 60,
         "audit_checkpoint_seconds": 300,
+        "drift_check_seconds": 300,
         "trusted_proxy_header": "",
         "trusted_proxies": "",
         "test_clock": false,

@@ -1,6 +1,7 @@
 //! Stint's server: configuration, wiring and background jobs. No rules live here.
 #![forbid(unsafe_code)]
 
+pub mod authz_api;
 pub mod config;
 pub mod downloads;
 pub mod security;

@@ -133,6 +133,14 @@ impl Application {
                 "/audit/export/{format}",
                 axum::routing::get(crate::downloads::audit_export),
             )
+            .route(
+                "/api/v1/users/{email}/active-roles",
+                axum::routing::get(crate::authz_api::active_roles),
+            )
+            .route(
+                "/api/v1/users/{email}/roles/{role_id}",
+                axum::routing::get(crate::authz_api::role_check),
+            )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .with_state(state)
             .layer(from_fn(api_error_status))

@@ -3,6 +3,7 @@
 //! maps the error. Nothing the client sends about identity or permissions is trusted.
 
 pub mod account;
+pub mod api_tokens;
 pub mod approvals;
 pub mod assignments;
 pub mod audit;

@@ -71,6 +71,7 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
             <Show when=move || me.can_manage_security || me.can_read_audit>
                 <A href="/settings/break-glass">"Break-glass"</A>
                 <A href="/settings/connectors">"Connectors"</A>
+                <A href="/settings/api-tokens">"API tokens"</A>
             </Show>
             <span class="spacer"></span>
             <span class="who">{me.display_name.clone()}</span>

@@ -126,11 +126,6 @@ impl Downstream for PostgresRole {
         .await
         .map_err(|err| DownstreamError::Unexpected(describe(&err)))?;
         let _ = conn.close().await;
-        names
-            .iter()
-            .map(|n| {
-                DbName::parse(n, "member").map_err(|e| DownstreamError::Unexpected(e.to_string()))
-            })
-            .collect()
+        Ok(names.iter().map(|n| DbName::observed(n)).collect())
     }
 }

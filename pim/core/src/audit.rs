@@ -85,6 +85,9 @@ pub enum AuditAction {
     ProvisioningRevoked,
     ProvisioningFailed,
     DriftDetected,
+    ApiTokenCreated,
+    ApiTokenRevoked,
+    ApiRequestRefused,
 }
 
 impl AuditAction {
@@ -161,6 +164,9 @@ impl AuditAction {
             Self::ProvisioningRevoked => "provisioning.revoked",
             Self::ProvisioningFailed => "provisioning.failed",
             Self::DriftDetected => "connector.driftDetected",
+            Self::ApiTokenCreated => "apiToken.created",
+            Self::ApiTokenRevoked => "apiToken.revoked",
+            Self::ApiRequestRefused => "api.refused",
         }
     }
 }

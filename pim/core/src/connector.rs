@@ -9,6 +9,7 @@ use std::fmt;
 
 use serde::{Deserialize, Serialize};
 
+use crate::text::is_forbidden_char;
 use crate::{ParseError, Timestamp};
 
 /// The kinds of downstream system Stint provisions.
@@ -177,12 +178,29 @@ impl DbName {
             "is required"
         } else if name.len() > MAX_DB_NAME_BYTES {
             "must be at most 63 bytes"
-        } else if name.contains('\0') {
-            "must not contain a NUL character"
+        } else if name.chars().any(|c| is_forbidden_char(c, false)) {
+            "must not contain control or text-direction characters"
         } else {
             return Ok(Self(name.to_owned()));
         };
         Err(ParseError::Invalid { field, reason })
+    }
+
+    /// A name the downstream system reported, kept whatever it holds so that drift is never
+    /// hidden by an odd name; characters that could disguise it on a page become U+FFFD.
+    #[must_use]
+    pub fn observed(name: &str) -> Self {
+        Self(
+            name.chars()
+                .map(|c| {
+                    if is_forbidden_char(c, false) {
+                        '\u{FFFD}'
+                    } else {
+                        c
+                    }
+                })
+                .collect(),
+        )
     }
 
     #[must_use]
@@ -266,7 +284,14 @@ mod tests {
         assert!(DbName::parse(&"a".repeat(63), "role").is_ok());
         assert!(DbName::parse(&"a".repeat(64), "role").is_err());
         assert!(DbName::parse("a\0b", "role").is_err());
+        assert!(DbName::parse("admin\u{202E}nigol", "role").is_err());
         assert!(DbName::parse("  ", "role").is_err());
+    }
+
+    #[test]
+    fn an_odd_name_reported_downstream_is_kept_but_cannot_disguise_itself() {
+        let name = DbName::observed("evil\u{202E}nimda");
+        assert_eq!(name.as_str(), "evil\u{FFFD}nimda");
     }
 
     #[test]

@@ -81,6 +81,12 @@ uuid_id!(
 );
 
 uuid_id!(
+    /// An application's credential for the authorisation API.
+    ApiTokenId,
+    "token id"
+);
+
+uuid_id!(
     /// A downstream system a role is provisioned to.
     ConnectorId,
     "connector id"

@@ -7,6 +7,7 @@
 
 pub mod activation;
 pub mod alerts;
+pub mod api_token;
 pub mod approval;
 pub mod assignment;
 pub mod audit;
@@ -29,5 +30,5 @@ pub mod time;
 pub mod user;
 
 pub use error::ParseError;
-pub use ids::{ActivationId, AssignmentId, ConnectorId, PasskeyId, RoleId, UserId};
+pub use ids::{ActivationId, ApiTokenId, AssignmentId, ConnectorId, PasskeyId, RoleId, UserId};
 pub use time::Timestamp;

@@ -6,7 +6,7 @@
 use serde::{Deserialize, Serialize};
 
 use crate::role::{BuiltinRole, Permission};
-use crate::{RoleId, Timestamp, UserId};
+use crate::{ActivationId, RoleId, Timestamp, UserId};
 
 /// A role held right now, and until when (`None` = permanent, break-glass only).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -14,6 +14,9 @@ pub struct ActiveRole {
     pub role_id: RoleId,
     pub name: String,
     pub ends_at: Option<Timestamp>,
+    /// The activation it comes from; `None` for an active assignment.
+    #[serde(default)]
+    pub activation_id: Option<ActivationId>,
 }
 
 impl ActiveRole {
@@ -85,6 +88,7 @@ mod tests {
                     role_id: r.id(),
                     name: r.name().into(),
                     ends_at: end.map(Timestamp::from_unix),
+                    activation_id: None,
                 })
                 .collect(),
             now: Timestamp::from_unix(now),

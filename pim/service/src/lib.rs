@@ -5,6 +5,7 @@
 
 pub mod activation;
 pub mod alerts;
+pub mod api_tokens;
 pub mod approvals;
 mod assignment_extension;
 pub mod assignments;

@@ -5,7 +5,7 @@ use pim_core::assignment::Assignment;
 pub use pim_core::assignment::AssignmentKind;
 use pim_core::principal::ActiveRole;
 use pim_core::role::Tier;
-use pim_core::{AssignmentId, RoleId, Timestamp, UserId};
+use pim_core::{ActivationId, AssignmentId, RoleId, Timestamp, UserId};
 
 use crate::db::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
@@ -36,6 +36,7 @@ struct ActiveRoleRow {
     role_id: String,
     name: String,
     ends_at: Option<i64>,
+    activation_id: Option<String>,
 }
 
 #[derive(sqlx::FromRow)]
@@ -113,12 +114,12 @@ impl Store {
     ) -> Result<Vec<ActiveRole>, StoreError> {
         let rows = on_pool!(self.db(), |pool| {
             sqlx::query_as::<_, ActiveRoleRow>(
-                "SELECT a.role_id, r.name, a.ends_at FROM assignments a \
+                "SELECT a.role_id, r.name, a.ends_at, NULL AS activation_id FROM assignments a \
                  JOIN roles r ON r.id = a.role_id \
                  WHERE a.user_id = $1 AND a.kind = 'active' AND a.removed_at IS NULL \
                  AND a.starts_at <= $2 AND (a.ends_at IS NULL OR a.ends_at > $2) \
                  UNION ALL \
-                 SELECT v.role_id, r.name, v.ends_at FROM activations v \
+                 SELECT v.role_id, r.name, v.ends_at, v.id FROM activations v \
                  JOIN roles r ON r.id = v.role_id \
                  JOIN assignments e ON e.id = v.eligibility_id \
                  WHERE v.user_id = $1 AND v.state = 'active' \
@@ -138,6 +139,11 @@ impl Store {
                     role_id: RoleId::parse(&r.role_id).map_err(StoreError::corrupt)?,
                     name: r.name,
                     ends_at: r.ends_at.map(Timestamp::from_unix),
+                    activation_id: r
+                        .activation_id
+                        .map(|id| ActivationId::parse(&id))
+                        .transpose()
+                        .map_err(StoreError::corrupt)?,
                 })
             })
             .collect::<Result<Vec<_>, StoreError>>()?;

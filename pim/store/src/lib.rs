@@ -9,6 +9,7 @@
 
 pub mod activations;
 mod alerts;
+pub mod api_tokens;
 pub mod approvals;
 pub mod assignments;
 mod audit;

@@ -57,6 +57,7 @@ async fn start_app(turn: tokio::sync::MutexGuard<'static, ()>) -> TestApp {
         "bootstrap_admin_hours": 24,
         "due_work_seconds": 15,
         "audit_checkpoint_seconds": 300,
+        "drift_check_seconds": 300,
         "trusted_proxy_header": "",
         "trusted_proxies": "",
         "test_clock": false,
@@ -110,19 +111,23 @@ impl TestApp {
         endpoint: &str,
         form: &[(&str, &str)],
     ) -> (u16, Value) {
-        let response = client
+        answer(self.server_fn(client, endpoint).form(form)).await
+    }
+
+    /// Calls a server function that takes JSON (the forms sent as name/value pairs).
+    pub async fn call_json(
+        &self,
+        client: &reqwest::Client,
+        endpoint: &str,
+        body: &Value,
+    ) -> (u16, Value) {
+        answer(self.server_fn(client, endpoint).json(body)).await
+    }
+
+    fn server_fn(&self, client: &reqwest::Client, endpoint: &str) -> reqwest::RequestBuilder {
+        client
             .post(format!("{}/api/{endpoint}", self.base))
             .header("accept", "application/json")
-            .form(form)
-            .send()
-            .await
-            .unwrap();
-        let status = response.status().as_u16();
-        let text = response.text().await.unwrap();
-        (
-            status,
-            serde_json::from_str(&text).unwrap_or(Value::String(text)),
-        )
     }
 
     pub async fn enroll(&self, client: &reqwest::Client, key: &mut SoftPasskey, link: &str) {
@@ -142,6 +147,17 @@ impl TestApp {
         let (status, body) = self.call(client, "enroll/finish", &form).await;
         assert_eq!(status, 200, "{body}");
     }
+}
+
+/// The status and the JSON body (or the text, when it is not JSON).
+async fn answer(request: reqwest::RequestBuilder) -> (u16, Value) {
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let text = response.text().await.unwrap();
+    (
+        status,
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
 }
 
 pub fn origin() -> url::Url {

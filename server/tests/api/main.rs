@@ -5,6 +5,7 @@ mod activation;
 mod audit;
 mod audit_checkpoints;
 mod audit_stream;
+mod authz_api;
 mod helpers;
 mod passkey_flows;
 mod reviews;
