@@ -29,6 +29,7 @@ pub struct ConnectorView {
 /// A grant or revoke not done yet.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitingJobView {
+    pub seq: i64,
     pub connector: String,
     pub email: String,
     pub action: String,
@@ -82,6 +83,7 @@ pub async fn load_connectors() -> Result<ConnectorsView, AppError> {
             .waiting
             .into_iter()
             .map(|j| WaitingJobView {
+                seq: j.seq,
                 connector: j.connector,
                 email: j.email,
                 action: j.action,
@@ -136,5 +138,15 @@ pub async fn map_connector_login(id: String, email: String, login: String) -> Re
     pim()?
         .map_connector_login(&me, connector_id(&id)?, &email, &login)
         .await?;
+    Ok(())
+}
+
+/// Runs a waiting grant or revoke now rather than after its backoff.
+///
+/// **Permissions**: Security Administrator or Global Administrator.
+#[server(prefix = "/api", endpoint = "settings/connectors/retry")]
+pub async fn retry_provisioning(seq: i64) -> Result<(), AppError> {
+    let me = principal().await?;
+    pim()?.retry_provisioning(&me, seq).await?;
     Ok(())
 }

@@ -8,7 +8,7 @@ use pim_core::connector::DriftFinding;
 
 use crate::api::connectors::{
     ConnectorView, ConnectorsView, CreateConnector, MapConnectorLogin, RemoveConnector,
-    WaitingJobView, load_connectors,
+    RetryProvisioning, WaitingJobView, load_connectors,
 };
 use crate::components::time::{DateTime, format_date};
 use crate::pages::LoadError;
@@ -18,12 +18,14 @@ pub fn ConnectorsPage() -> impl IntoView {
     let create = ServerAction::<CreateConnector>::new();
     let remove = ServerAction::<RemoveConnector>::new();
     let map = ServerAction::<MapConnectorLogin>::new();
+    let retry = ServerAction::<RetryProvisioning>::new();
     let data = Resource::new(
         move || {
             (
                 create.version().get(),
                 remove.version().get(),
                 map.version().get(),
+                retry.version().get(),
             )
         },
         |_| load_connectors(),
@@ -35,11 +37,11 @@ pub fn ConnectorsPage() -> impl IntoView {
             "An activation of a connected role grants its database role to the person's login within seconds, "
             "and the end of the activation revokes it. Stint also looks every few minutes for members it did not grant."
         </p>
-        <ActionOutcome remove map />
+        <ActionOutcome remove map retry />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(v) => view! { <Connectors v remove map create /> }.into_any(),
+                    Ok(v) => view! { <Connectors v remove map create retry /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -51,6 +53,7 @@ pub fn ConnectorsPage() -> impl IntoView {
 fn ActionOutcome(
     remove: ServerAction<RemoveConnector>,
     map: ServerAction<MapConnectorLogin>,
+    retry: ServerAction<RetryProvisioning>,
 ) -> impl IntoView {
     let shown = move |result: Option<Result<(), crate::error::AppError>>, done: &'static str| {
         result.map(|r| match r {
@@ -61,6 +64,7 @@ fn ActionOutcome(
     view! {
         {move || shown(remove.value().get(), "Connector removed: no new grants; revokes already queued still run.")}
         {move || shown(map.value().get(), "Login saved; it applies to the next grant.")}
+        {move || shown(retry.value().get(), "Retrying now.")}
     }
 }
 
@@ -70,6 +74,7 @@ fn Connectors(
     remove: ServerAction<RemoveConnector>,
     map: ServerAction<MapConnectorLogin>,
     create: ServerAction<CreateConnector>,
+    retry: ServerAction<RetryProvisioning>,
 ) -> impl IntoView {
     let can_manage = v.can_manage;
     view! {
@@ -83,7 +88,7 @@ fn Connectors(
                 .collect_view()
                 .into_any()
         }}
-        <Waiting jobs=v.waiting />
+        <Waiting jobs=v.waiting can_manage retry />
         {can_manage.then(|| view! { <NewConnector roles=v.roles create /> })}
     }
 }
@@ -160,7 +165,11 @@ fn ConnectorPanel(
 }
 
 #[component]
-fn Waiting(jobs: Vec<WaitingJobView>) -> impl IntoView {
+fn Waiting(
+    jobs: Vec<WaitingJobView>,
+    can_manage: bool,
+    retry: ServerAction<RetryProvisioning>,
+) -> impl IntoView {
     view! {
         <h2>"Waiting downstream"</h2>
         {if jobs.is_empty() {
@@ -168,17 +177,26 @@ fn Waiting(jobs: Vec<WaitingJobView>) -> impl IntoView {
         } else {
             view! {
                 <table class="list">
-                    <thead><tr><th>"Queued"</th><th>"Connector"</th><th>"Person"</th><th>"Action"</th><th>"Attempts"</th><th>"Last error"</th></tr></thead>
+                    <thead><tr><th>"Queued"</th><th>"Connector"</th><th>"Person"</th><th>"Action"</th><th>"Attempts"</th><th>"Last error"</th><th>"Actions"</th></tr></thead>
                     <tbody>
-                        {jobs.into_iter().map(|j| view! {
+                        {jobs.into_iter().map(|j| {
+                            let label = format!("Retry {} for {}", j.action, j.email);
+                            view! {
                             <tr>
                                 <td><DateTime at=j.queued_at /></td>
                                 <td>{j.connector}</td>
                                 <td>{j.email}</td>
                                 <td>{j.action}</td>
                                 <td>{j.attempts}</td>
-                                <td class="text">{j.last_error.unwrap_or_default()}</td>
+                                <td class="text">{j.last_error.clone().unwrap_or_default()}</td>
+                                <td>{(can_manage && j.last_error.is_some()).then(|| view! {
+                                    <ActionForm action=retry attr:class="inline">
+                                        <input type="hidden" name="seq" value=j.seq.to_string() />
+                                        <button type="submit" class="button secondary" aria-label=label>"Retry now"</button>
+                                    </ActionForm>
+                                })}</td>
                             </tr>
+                            }
                         }).collect_view()}
                     </tbody>
                 </table>

@@ -188,4 +188,19 @@ impl Pim {
         tx.commit().await?;
         Ok(())
     }
+
+    /// Runs a waiting grant or revoke now instead of after its backoff.
+    pub async fn retry_provisioning(&self, who: &Principal, seq: i64) -> Result<(), ServiceError> {
+        let admin = require_security_admin(who)?;
+        let now = self.now();
+        let mut tx = self.store().begin().await?;
+        if !tx.retry_provisioning(seq, now).await? {
+            return Err(ServiceError::Conflict("this job is no longer waiting"));
+        }
+        let event = AuditEvent::success(AuditAction::ProvisioningRetried, Some(admin))
+            .with_details(json!({ "job": seq }));
+        tx.append_audit(&event, now).await?;
+        tx.commit().await?;
+        Ok(())
+    }
 }

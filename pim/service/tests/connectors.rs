@@ -250,7 +250,7 @@ async fn a_grant_queued_before_a_crash_still_runs_after_restart() {
 }
 
 #[tokio::test]
-async fn a_failed_grant_shows_its_reason_and_is_retried_until_it_succeeds() {
+async fn a_failed_grant_shows_its_reason_is_retried_and_an_administrator_can_retry_it_at_once() {
     let mut w = world(true).await;
     let id = w.activate().await;
     let report = w.f.pim.run_provisioning().await.unwrap();
@@ -273,10 +273,28 @@ async fn a_failed_grant_shows_its_reason_and_is_retried_until_it_succeeds() {
         1
     );
 
+    // The administrator creates the login and retries at once instead of waiting 20 s.
     w.db.create("bob", true).await;
-    w.f.clock.advance(MINUTE);
+    assert_eq!(w.f.pim.run_provisioning().await.unwrap().granted, 0);
+    let overview = w.f.pim.connector_overview(&w.admin).await.unwrap();
+    assert_eq!(overview.waiting.len(), 1);
+    let seq = overview.waiting[0].seq;
+    let denied = w.f.pim.retry_provisioning(&w.bob, seq).await;
+    assert!(matches!(denied, Err(ServiceError::Forbidden)), "{denied:?}");
+    w.f.pim.retry_provisioning(&w.admin, seq).await.unwrap();
     assert_eq!(w.f.pim.run_provisioning().await.unwrap().granted, 1);
     assert_eq!(w.db.members_of(&w.target).await, [w.bob_login.clone()]);
+    assert!(
+        w.f.pim
+            .connector_overview(&w.admin)
+            .await
+            .unwrap()
+            .waiting
+            .is_empty(),
+        "nothing waits once it is done"
+    );
+    let again = w.f.pim.retry_provisioning(&w.admin, seq).await;
+    assert!(matches!(again, Err(ServiceError::Conflict(_))), "{again:?}");
     w.db.drop_all().await;
 }
 

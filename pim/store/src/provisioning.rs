@@ -61,6 +61,7 @@ pub struct ActivationProvisioning {
 /// A job not done yet, for Settings → Connectors.
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct WaitingJob {
+    pub seq: i64,
     pub connector: String,
     pub email: String,
     pub action: String,
@@ -74,7 +75,7 @@ impl Store {
     pub async fn waiting_provisioning(&self, limit: i64) -> Result<Vec<WaitingJob>, StoreError> {
         Ok(on_pool!(self.db(), |pool| {
             sqlx::query_as(
-                "SELECT c.name AS connector, u.email, j.action, j.attempts, j.last_error, \
+                "SELECT j.seq, c.name AS connector, u.email, j.action, j.attempts, j.last_error, \
                  j.created_at FROM provisioning_jobs j JOIN connectors c ON c.id = j.connector_id \
                  JOIN users u ON u.id = j.user_id WHERE j.state = 'pending' \
                  ORDER BY j.seq LIMIT $1",
@@ -279,6 +280,30 @@ impl Tx {
             .await?
             .rows_affected()
         });
+        Ok(done == 1)
+    }
+
+    /// Makes a waiting job due at `now` (an administrator fixed its cause and does not want
+    /// to wait for the backoff). `false` when it is no longer waiting.
+    pub async fn retry_provisioning(
+        &mut self,
+        seq: i64,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = on_tx!(self, |conn| {
+            sqlx::query(
+                "UPDATE provisioning_jobs SET next_attempt_at = $2 \
+                 WHERE seq = $1 AND state = 'pending'",
+            )
+            .bind(seq)
+            .bind(now.unix())
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        if done == 1 {
+            self.wake_provisioning_on_commit = true;
+        }
         Ok(done == 1)
     }
 
