@@ -89,6 +89,7 @@ async fn measure(
         role_id: user.role.to_string(),
         target: target.into(),
         database_url: pg_url.into(),
+        ..ConnectorForm::default()
     };
     let connector = user.pim.create_connector(&who, &form).await?;
     user.pim

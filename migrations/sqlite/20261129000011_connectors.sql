@@ -6,10 +6,12 @@ CREATE TABLE connectors (
     id TEXT PRIMARY KEY NOT NULL,
     name TEXT NOT NULL UNIQUE,
     role_id TEXT NOT NULL REFERENCES roles(id),
-    kind TEXT NOT NULL CHECK (kind IN ('postgres')),
-    -- What is granted downstream: for PostgreSQL, the database role.
+    kind TEXT NOT NULL CHECK (kind IN ('postgres', 'webhook')),
+    -- What is granted downstream: for PostgreSQL the database role, for a webhook the
+    -- receiver's origin (for the page).
     target TEXT NOT NULL,
-    -- The connection URL with its password, sealed; never shown back.
+    -- The connection URL with its password, or the webhook's URL and signing secret, sealed;
+    -- never shown back.
     secret_sealed TEXT NOT NULL,
     enabled BIGINT NOT NULL DEFAULT 1,
     created_at BIGINT NOT NULL,
@@ -36,7 +38,7 @@ CREATE TABLE provisioning_jobs (
     activation_id TEXT NOT NULL REFERENCES activations(id),
     user_id TEXT NOT NULL REFERENCES users(id),
     action TEXT NOT NULL CHECK (action IN ('grant', 'revoke')),
-    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'skipped')),
+    state TEXT NOT NULL CHECK (state IN ('pending', 'done', 'skipped', 'dead')),
     attempts BIGINT NOT NULL DEFAULT 0,
     next_attempt_at BIGINT NOT NULL,
     last_error TEXT,

@@ -17,6 +17,8 @@ use pim_service::ServiceError;
 pub struct ConnectorView {
     pub id: String,
     pub name: String,
+    /// `postgres` or `webhook`.
+    pub kind: String,
     pub role: String,
     pub target: String,
     pub enabled: bool,
@@ -30,6 +32,8 @@ pub struct ConnectorView {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaitingJobView {
     pub seq: i64,
+    /// Given up: only an administrator's retry sends it again.
+    pub dead: bool,
     pub connector: String,
     pub email: String,
     pub action: String,
@@ -65,6 +69,7 @@ pub async fn load_connectors() -> Result<ConnectorsView, AppError> {
         .map(|(c, logins)| ConnectorView {
             id: c.id.to_string(),
             name: c.name,
+            kind: c.kind.code().to_owned(),
             role: c.role_name,
             target: c.target.to_string(),
             enabled: c.enabled,
@@ -84,6 +89,7 @@ pub async fn load_connectors() -> Result<ConnectorsView, AppError> {
             .into_iter()
             .map(|j| WaitingJobView {
                 seq: j.seq,
+                dead: j.state == "dead",
                 connector: j.connector,
                 email: j.email,
                 action: j.action,
@@ -101,22 +107,30 @@ pub async fn load_connectors() -> Result<ConnectorsView, AppError> {
     })
 }
 
-/// Saves a PostgreSQL connector once its database answers and the role exists there.
+/// Saves a connector: PostgreSQL (`kind` = `postgres`) once its database answers and the role
+/// exists there, or a signed webhook (`webhook`).
 ///
 /// **Permissions**: Security Administrator or Global Administrator.
 #[server(prefix = "/api", endpoint = "settings/connectors/create")]
 pub async fn create_connector(
     name: String,
     role_id: String,
+    kind: String,
     target: String,
     database_url: String,
+    webhook_url: String,
+    webhook_secret: String,
 ) -> Result<String, AppError> {
     let me = principal().await?;
+    let kind = pim_core::connector::ConnectorKind::from_code(&kind).map_err(ServiceError::from)?;
     let form = pim_service::connectors::ConnectorForm {
         name,
         role_id,
+        kind,
         target,
         database_url,
+        webhook_url,
+        webhook_secret,
     };
     Ok(pim()?.create_connector(&me, &form).await?.to_string())
 }

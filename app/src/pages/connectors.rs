@@ -124,15 +124,27 @@ fn ConnectorPanel(
         (None, None) => "members not checked yet".to_owned(),
     };
     let manage = can_manage && c.enabled;
+    let webhook = c.kind == "webhook";
     let (id, map_id) = (c.id.clone(), c.id.clone());
     view! {
         <section class="panel" aria-label=c.name.clone()>
             <h2>{c.name.clone()}" "<span class="badge">{state}</span></h2>
-            <p>
-                "Activating "<strong>{c.role.clone()}</strong>" grants the PostgreSQL role "
-                <code>{c.target.clone()}</code>" to the person's login. "
-                <small>{checked}</small>
-            </p>
+            {if webhook {
+                view! {
+                    <p>
+                        "Activating "<strong>{c.role.clone()}</strong>" sends signed role.granted and role.revoked events to "
+                        <code>{c.target.clone()}</code>"."
+                    </p>
+                }.into_any()
+            } else {
+                view! {
+                    <p>
+                        "Activating "<strong>{c.role.clone()}</strong>" grants the PostgreSQL role "
+                        <code>{c.target.clone()}</code>" to the person's login. "
+                        <small>{checked}</small>
+                    </p>
+                }.into_any()
+            }}
             {if c.logins.is_empty() {
                 view! { <p class="hint">"Logins: everyone's is the part of their e-mail address before the @."</p> }.into_any()
             } else {
@@ -187,9 +199,9 @@ fn Waiting(
                                 <td>{j.connector}</td>
                                 <td>{j.email}</td>
                                 <td>{j.action}</td>
-                                <td>{j.attempts}</td>
+                                <td>{j.attempts}{j.dead.then_some(" (given up)")}</td>
                                 <td class="text">{j.last_error.clone().unwrap_or_default()}</td>
-                                <td>{(can_manage && j.last_error.is_some()).then(|| view! {
+                                <td>{(can_manage && (j.dead || j.last_error.is_some())).then(|| view! {
                                     <ActionForm action=retry attr:class="inline">
                                         <input type="hidden" name="seq" value=j.seq.to_string() />
                                         <button type="submit" class="button secondary" aria-label=label>"Retry now"</button>
@@ -210,10 +222,12 @@ fn NewConnector(
     roles: Vec<(String, String)>,
     create: ServerAction<CreateConnector>,
 ) -> impl IntoView {
+    let kind = RwSignal::new("postgres".to_owned());
+    let is_webhook = move || kind.get() == "webhook";
     view! {
-        <h2>"Connect a role to PostgreSQL"</h2>
+        <h2>"Add a connector"</h2>
         {move || create.value().get().map(|r| match r {
-            Ok(_) => view! { <p class="notice success" role="status">"Connector saved: the database answered and the role exists."</p> }.into_any(),
+            Ok(_) => view! { <p class="notice success" role="status">"Connector saved."</p> }.into_any(),
             Err(e) => view! { <p class="notice error" role="alert">{e.message}</p> }.into_any(),
         })}
         <ActionForm action=create attr:class="panel form">
@@ -223,11 +237,25 @@ fn NewConnector(
                     {roles.into_iter().map(|(id, name)| view! { <option value=id>{name}</option> }).collect_view()}
                 </select>
             </label>
-            <label>"PostgreSQL role to grant "<input name="target" required maxlength="63" placeholder="e.g. orders_admin" /></label>
-            <label>"Connection URL "
-                <input name="database_url" type="password" required autocomplete="off" placeholder="postgres://stint:password@db.internal/orders" />
+            <label>"Kind "
+                <select name="kind" on:change:target=move |ev| kind.set(ev.target().value())>
+                    <option value="postgres" selected>"PostgreSQL role"</option>
+                    <option value="webhook">"Signed webhook"</option>
+                </select>
             </label>
-            <p class="hint">"Stint's login needs the role WITH ADMIN OPTION (or CREATEROLE). The URL is stored sealed and never shown again."</p>
+            <div class="fields" hidden=is_webhook>
+                <label>"PostgreSQL role to grant "<input name="target" maxlength="63" placeholder="e.g. orders_admin" /></label>
+                <label>"Connection URL "
+                    <input name="database_url" type="password" autocomplete="off" placeholder="postgres://stint:password@db.internal/orders" />
+                </label>
+                <p class="hint">"Stint's login needs the role WITH ADMIN OPTION (or CREATEROLE). Stint checks the database answers before saving."</p>
+            </div>
+            <div class="fields" hidden=move || !is_webhook()>
+                <label>"Receiver URL "<input name="webhook_url" type="url" placeholder="https://" /></label>
+                <label>"Signing secret (16 characters or more) "<input name="webhook_secret" type="password" autocomplete="off" /></label>
+                <p class="hint">"Each grant and revoke is POSTed as role.granted or role.revoked, signed in Stint-Signature, with the activation id and event as Idempotency-Key; it is retried for about 80 minutes, then listed here for a retry."</p>
+            </div>
+            <p class="hint">"The URL and secrets are stored sealed and never shown again."</p>
             <button type="submit" class="button">"Save connector"</button>
         </ActionForm>
     }

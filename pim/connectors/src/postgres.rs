@@ -10,7 +10,8 @@ use pim_core::connector::DbName;
 use sqlx::postgres::{PgConnectOptions, PgConnection};
 use sqlx::{ConnectOptions, Connection};
 
-use crate::{Downstream, DownstreamError};
+use crate::{Downstream, DownstreamError, ProvisionRequest};
+use pim_core::connector::ProvisionAction;
 
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(10);
 
@@ -97,24 +98,22 @@ impl Downstream for PostgresRole {
         }
     }
 
-    async fn grant(&self, login: &DbName) -> Result<(), DownstreamError> {
-        // GRANT takes identifiers, not parameters: both are quoted, quotes doubled.
-        self.execute(
-            &format!("GRANT {} TO {}", self.role.quoted(), login.quoted()),
-            false,
-        )
-        .await
+    async fn apply(&self, request: &ProvisionRequest<'_>) -> Result<(), DownstreamError> {
+        // GRANT and REVOKE take identifiers, not parameters: both are quoted, quotes doubled.
+        let (role, login) = (self.role.quoted(), request.login.quoted());
+        match request.action {
+            ProvisionAction::Grant => {
+                self.execute(&format!("GRANT {role} TO {login}"), false)
+                    .await
+            }
+            ProvisionAction::Revoke => {
+                self.execute(&format!("REVOKE {role} FROM {login}"), true)
+                    .await
+            }
+        }
     }
 
-    async fn revoke(&self, login: &DbName) -> Result<(), DownstreamError> {
-        self.execute(
-            &format!("REVOKE {} FROM {}", self.role.quoted(), login.quoted()),
-            true,
-        )
-        .await
-    }
-
-    async fn members(&self) -> Result<Vec<DbName>, DownstreamError> {
+    async fn members(&self) -> Result<Option<Vec<DbName>>, DownstreamError> {
         let mut conn = self.connect().await?;
         let names: Vec<String> = sqlx::query_scalar(
             "SELECT m.rolname::text FROM pg_auth_members a \
@@ -126,6 +125,6 @@ impl Downstream for PostgresRole {
         .await
         .map_err(|err| DownstreamError::Unexpected(describe(&err)))?;
         let _ = conn.close().await;
-        Ok(names.iter().map(|n| DbName::observed(n)).collect())
+        Ok(Some(names.iter().map(|n| DbName::observed(n)).collect()))
     }
 }

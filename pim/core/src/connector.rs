@@ -18,6 +18,8 @@ use crate::{ParseError, Timestamp};
 pub enum ConnectorKind {
     /// A PostgreSQL role granted to a database login.
     Postgres,
+    /// Signed `role.granted` and `role.revoked` events POSTed to an application.
+    Webhook,
 }
 
 impl ConnectorKind {
@@ -25,12 +27,25 @@ impl ConnectorKind {
     pub const fn code(self) -> &'static str {
         match self {
             Self::Postgres => "postgres",
+            Self::Webhook => "webhook",
+        }
+    }
+
+    /// Whether a job that keeps failing is eventually given up (a dead letter an
+    /// administrator can retry). Database grants and revokes never are: a revoke that stops
+    /// being tried is standing access.
+    #[must_use]
+    pub const fn gives_up_after(self) -> Option<i64> {
+        match self {
+            Self::Postgres => None,
+            Self::Webhook => Some(WEBHOOK_ATTEMPTS),
         }
     }
 
     pub fn from_code(code: &str) -> Result<Self, ParseError> {
         match code {
             "postgres" => Ok(Self::Postgres),
+            "webhook" => Ok(Self::Webhook),
             _ => Err(ParseError::Invalid {
                 field: "connector kind",
                 reason: "unknown kind",
@@ -38,6 +53,10 @@ impl ConnectorKind {
         }
     }
 }
+
+/// How many times a webhook event is tried (about 80 minutes of backoff) before it is a
+/// dead letter.
+pub const WEBHOOK_ATTEMPTS: i64 = 12;
 
 /// What a provisioning job does downstream.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -78,6 +97,8 @@ pub enum JobState {
     /// Nothing to do when its turn came: the activation had ended before its grant ran, or
     /// the person still held the role through another activation when its revoke ran.
     Skipped,
+    /// Given up after failing too often (webhooks only); an administrator can retry it.
+    Dead,
 }
 
 impl JobState {
@@ -87,6 +108,7 @@ impl JobState {
             Self::Pending => "pending",
             Self::Done => "done",
             Self::Skipped => "skipped",
+            Self::Dead => "dead",
         }
     }
 
@@ -95,6 +117,7 @@ impl JobState {
             "pending" => Ok(Self::Pending),
             "done" => Ok(Self::Done),
             "skipped" => Ok(Self::Skipped),
+            "dead" => Ok(Self::Dead),
             _ => Err(ParseError::Invalid {
                 field: "job state",
                 reason: "unknown state",
@@ -116,6 +139,10 @@ pub enum ProvisioningStatus {
     },
     /// Nothing was needed downstream.
     Skipped,
+    /// Given up; an administrator can retry it from Settings → Connectors.
+    GaveUp {
+        reason: String,
+    },
 }
 
 impl ProvisioningStatus {
@@ -130,6 +157,9 @@ impl ProvisioningStatus {
             (JobState::Done, ProvisionAction::Grant, _) => Self::Granted,
             (JobState::Done, ProvisionAction::Revoke, _) => Self::Revoked,
             (JobState::Skipped, _, _) => Self::Skipped,
+            (JobState::Dead, _, reason) => Self::GaveUp {
+                reason: reason.unwrap_or_default().to_owned(),
+            },
         }
     }
 
@@ -141,6 +171,7 @@ impl ProvisioningStatus {
             Self::Revoked => "revoked",
             Self::Failed { .. } => "failed, retrying",
             Self::Skipped => "nothing to do",
+            Self::GaveUp { .. } => "failed; an administrator can retry",
         }
     }
 }

@@ -1,6 +1,7 @@
 //! Settings → Connectors: which downstream role an activation grants, with what credentials,
 //! and the logins people have there (Security Administrator; auditors read).
 
+use pim_connectors::WebhookSettings;
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::connector::{ConnectorKind, DbName, DriftFinding, login_for};
 use pim_core::principal::Principal;
@@ -15,15 +16,53 @@ use serde_json::json;
 use crate::notifications::require_security_admin;
 use crate::{Pim, ServiceError};
 
-/// A new PostgreSQL connector as the administrator typed it.
-#[derive(Debug, Clone, Default)]
+/// A new connector as the administrator typed it.
+#[derive(Debug, Clone)]
 pub struct ConnectorForm {
     pub name: String,
     pub role_id: String,
-    /// The database role to grant.
+    pub kind: ConnectorKind,
+    /// PostgreSQL: the database role to grant.
     pub target: String,
-    /// `postgres://user:password@host/db`: sealed when saved, never shown back.
+    /// PostgreSQL: `postgres://user:password@host/db`; sealed when saved, never shown back.
     pub database_url: String,
+    /// Webhook: the receiver's URL and the signing secret; sealed, never shown back.
+    pub webhook_url: String,
+    pub webhook_secret: String,
+}
+
+impl Default for ConnectorForm {
+    fn default() -> Self {
+        Self {
+            name: String::new(),
+            role_id: String::new(),
+            kind: ConnectorKind::Postgres,
+            target: String::new(),
+            database_url: String::new(),
+            webhook_url: String::new(),
+            webhook_secret: String::new(),
+        }
+    }
+}
+
+/// What is stored for a connector: the target the page shows and the sealed secret.
+fn target_and_secret(form: &ConnectorForm) -> Result<(String, String), ServiceError> {
+    Ok(match form.kind {
+        ConnectorKind::Postgres => (
+            DbName::parse(&form.target, "database role")?.to_string(),
+            form.database_url.trim().to_owned(),
+        ),
+        ConnectorKind::Webhook => {
+            let settings = WebhookSettings {
+                url: form.webhook_url.clone(),
+                secret: form.webhook_secret.clone(),
+            }
+            .validated()?;
+            let sealed =
+                serde_json::to_string(&settings).map_err(|e| ServiceError::Internal(e.into()))?;
+            (settings.origin(), sealed)
+        }
+    })
 }
 
 /// What Settings → Connectors shows.
@@ -73,8 +112,8 @@ impl Pim {
         })
     }
 
-    /// Saves a connector after checking that the database answers and the role exists, so
-    /// a typo shows now rather than at someone's first activation.
+    /// Saves a connector; a database connector only once the database answers and the role
+    /// exists, so a typo shows now rather than at someone's first activation.
     pub async fn create_connector(
         &self,
         who: &Principal,
@@ -83,14 +122,13 @@ impl Pim {
         let admin = require_security_admin(who)?;
         let name = parse_single_line(&form.name, "connector name", 2, 80)?;
         let role_id = RoleId::parse(&form.role_id)?;
-        let target = DbName::parse(&form.target, "database role")?;
-        let url = form.database_url.trim();
+        let (target, secret) = target_and_secret(form)?;
         let role = self
             .store()
             .find_role(role_id)
             .await?
             .ok_or(ServiceError::NotFound)?;
-        pim_connectors::open(ConnectorKind::Postgres, target.clone(), url)
+        pim_connectors::open(form.kind, &target, &secret)
             .map_err(|e| ServiceError::Downstream(e.to_string()))?
             .check()
             .await
@@ -103,9 +141,9 @@ impl Pim {
                 id,
                 name: &name,
                 role_id,
-                kind: ConnectorKind::Postgres,
+                kind: form.kind,
                 target: &target,
-                secret: url,
+                secret: &secret,
             },
             admin,
             now,
@@ -115,10 +153,10 @@ impl Pim {
             AuditEvent::success(AuditAction::ConnectorCreated, Some(admin)).with_details(json!({
                 "connector_id": id,
                 "name": name,
-                "kind": ConnectorKind::Postgres.code(),
+                "kind": form.kind.code(),
                 "role_id": role_id,
                 "role": role.info.name,
-                "target": target.as_str(),
+                "target": target,
             }));
         tx.append_audit(&event, now).await?;
         tx.commit().await?;

@@ -8,6 +8,7 @@
 
 use std::collections::BTreeSet;
 
+use pim_connectors::ProvisionRequest;
 use pim_core::ActivationId;
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::connector::{
@@ -116,15 +117,24 @@ impl Pim {
             }
             _ => {}
         }
+        let Some(activation) = self.store().find_activation(job.activation_id).await? else {
+            return Ok(Outcome::Failed("the activation no longer exists".into()));
+        };
         let downstream = match self.downstream(&connector).await? {
             Ok(downstream) => downstream,
             Err(reason) => return Ok(Outcome::Failed(reason)),
         };
-        let result = match job.action {
-            ProvisionAction::Grant => downstream.grant(&login).await,
-            ProvisionAction::Revoke => downstream.revoke(&login).await,
+        let request = ProvisionRequest {
+            action: job.action,
+            activation_id: job.activation_id,
+            email: &job.email,
+            login: &login,
+            role_id: activation.role_id,
+            role: &activation.role_name,
+            ends_at: activation.ends_at,
+            now,
         };
-        Ok(match result {
+        Ok(match downstream.apply(&request).await {
             Ok(()) => Outcome::Done(login),
             Err(err) => Outcome::Failed(err.to_string()),
         })
@@ -136,7 +146,7 @@ impl Pim {
     ) -> Result<Result<Box<dyn pim_connectors::Downstream>, String>, ServiceError> {
         let secret = self.store().connector_secret(connector.id).await?;
         Ok(
-            pim_connectors::open(connector.kind, connector.target.clone(), &secret)
+            pim_connectors::open(connector.kind, &connector.target, &secret)
                 .map_err(|e| e.to_string()),
         )
     }
@@ -192,13 +202,20 @@ impl Pim {
                 }
             }
             Outcome::Failed(reason) => {
-                let attempts = u32::try_from(job.attempts + 1).unwrap_or(u32::MAX);
-                let retry_at = now.plus_seconds(retry_delay(attempts));
+                let attempts = job.attempts + 1;
+                let limit = self
+                    .store()
+                    .find_connector(job.connector_id)
+                    .await?
+                    .and_then(|c| c.kind.gives_up_after());
+                let gave_up = limit.is_some_and(|limit| attempts >= limit);
+                let delay = retry_delay(u32::try_from(attempts).unwrap_or(u32::MAX));
+                let retry_at = (!gave_up).then(|| now.plus_seconds(delay));
                 tx.fail_provisioning(job.seq, &reason, retry_at).await?;
-                if job.attempts == 0 {
+                if job.attempts == 0 || gave_up {
                     let event = AuditEvent::failure(AuditAction::ProvisioningFailed, None)
                         .about(job.user_id)
-                        .with_details(details(json!({ "reason": reason })));
+                        .with_details(details(json!({ "reason": reason, "gave_up": gave_up })));
                     tx.append_audit(&event, now).await?;
                 }
                 tracing::warn!(seq = job.seq, attempts, %reason, "provisioning job failed");
@@ -219,7 +236,12 @@ impl Pim {
             }
             let now = self.now();
             let looked = match self.downstream(&connector).await? {
-                Ok(downstream) => downstream.members().await.map_err(|e| e.to_string()),
+                Ok(downstream) => match downstream.members().await {
+                    // A system that cannot list its members has no drift to find.
+                    Ok(None) => continue,
+                    Ok(Some(members)) => Ok(members),
+                    Err(e) => Err(e.to_string()),
+                },
                 Err(reason) => Err(reason),
             };
             let accounted: BTreeSet<DbName> = self

@@ -144,6 +144,7 @@ fn form(target: &str) -> ConnectorForm {
         role_id: ROLE.to_string(),
         target: target.into(),
         database_url: downstream_url(),
+        ..ConnectorForm::default()
     }
 }
 

@@ -16,7 +16,8 @@ pub struct Connector {
     pub role_id: RoleId,
     pub role_name: String,
     pub kind: ConnectorKind,
-    pub target: DbName,
+    /// The database role granted, or a webhook receiver's origin.
+    pub target: String,
     pub enabled: bool,
     pub created_at: Timestamp,
     pub drift_checked_at: Option<Timestamp>,
@@ -29,7 +30,7 @@ pub struct NewConnector<'a> {
     pub name: &'a str,
     pub role_id: RoleId,
     pub kind: ConnectorKind,
-    pub target: &'a DbName,
+    pub target: &'a str,
     pub secret: &'a str,
 }
 
@@ -64,7 +65,7 @@ impl TryFrom<ConnectorRow> for Connector {
             role_id: RoleId::parse(&r.role_id).map_err(StoreError::corrupt)?,
             role_name: r.role_name,
             kind: ConnectorKind::from_code(&r.kind).map_err(StoreError::corrupt)?,
-            target: DbName::parse(&r.target, "target").map_err(StoreError::corrupt)?,
+            target: r.target,
             enabled: r.enabled != 0,
             created_at: Timestamp::from_unix(r.created_at),
             drift_checked_at: r.drift_checked_at.map(Timestamp::from_unix),
@@ -201,7 +202,7 @@ impl Tx {
             .bind(c.name)
             .bind(c.role_id.to_string())
             .bind(c.kind.code())
-            .bind(c.target.as_str())
+            .bind(c.target)
             .bind(sealed)
             .bind(now.unix())
             .bind(by.to_string())

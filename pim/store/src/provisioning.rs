@@ -62,6 +62,8 @@ pub struct ActivationProvisioning {
 #[derive(Debug, Clone, PartialEq, Eq, sqlx::FromRow)]
 pub struct WaitingJob {
     pub seq: i64,
+    /// `pending`, or `dead` when given up.
+    pub state: String,
     pub connector: String,
     pub email: String,
     pub action: String,
@@ -75,9 +77,10 @@ impl Store {
     pub async fn waiting_provisioning(&self, limit: i64) -> Result<Vec<WaitingJob>, StoreError> {
         Ok(on_pool!(self.db(), |pool| {
             sqlx::query_as(
-                "SELECT j.seq, c.name AS connector, u.email, j.action, j.attempts, j.last_error, \
+                "SELECT j.seq, j.state, c.name AS connector, u.email, j.action, j.attempts, \
+                 j.last_error, \
                  j.created_at FROM provisioning_jobs j JOIN connectors c ON c.id = j.connector_id \
-                 JOIN users u ON u.id = j.user_id WHERE j.state = 'pending' \
+                 JOIN users u ON u.id = j.user_id WHERE j.state IN ('pending', 'dead') \
                  ORDER BY j.seq LIMIT $1",
             )
             .bind(limit)
@@ -133,6 +136,21 @@ impl Store {
             .rows_affected()
         });
         Ok(done == 1)
+    }
+
+    /// The activation a job is about, for the details a receiver gets.
+    pub async fn find_activation(
+        &self,
+        id: ActivationId,
+    ) -> Result<Option<pim_core::activation::Activation>, StoreError> {
+        let sql = format!("{} WHERE v.id = $1", crate::activations::SELECT);
+        let rows = on_pool!(self.db(), |pool| {
+            sqlx::query_as::<_, crate::activations::ActivationRow>(&sql)
+                .bind(id.to_string())
+                .fetch_all(pool)
+                .await?
+        });
+        Ok(crate::activations::convert(rows)?.into_iter().next())
     }
 
     /// Whether the activation is in effect at `now`, so its grant is still wanted.
@@ -283,8 +301,8 @@ impl Tx {
         Ok(done == 1)
     }
 
-    /// Makes a waiting job due at `now` (an administrator fixed its cause and does not want
-    /// to wait for the backoff). `false` when it is no longer waiting.
+    /// Makes a waiting or given-up job due at `now` (an administrator fixed its cause and
+    /// does not want to wait for the backoff). `false` when it is done.
     pub async fn retry_provisioning(
         &mut self,
         seq: i64,
@@ -292,8 +310,8 @@ impl Tx {
     ) -> Result<bool, StoreError> {
         let done = on_tx!(self, |conn| {
             sqlx::query(
-                "UPDATE provisioning_jobs SET next_attempt_at = $2 \
-                 WHERE seq = $1 AND state = 'pending'",
+                "UPDATE provisioning_jobs SET next_attempt_at = $2, state = 'pending' \
+                 WHERE seq = $1 AND state IN ('pending', 'dead')",
             )
             .bind(seq)
             .bind(now.unix())
@@ -307,21 +325,24 @@ impl Tx {
         Ok(done == 1)
     }
 
-    /// Records a failed attempt; the job runs again at `retry_at`.
+    /// Records a failed attempt; the job runs again at `retry_at`, or is given up (dead)
+    /// when `None`.
     pub async fn fail_provisioning(
         &mut self,
         seq: i64,
         error: &str,
-        retry_at: Timestamp,
+        retry_at: Option<Timestamp>,
     ) -> Result<(), StoreError> {
         on_tx!(self, |conn| {
             sqlx::query(
                 "UPDATE provisioning_jobs SET attempts = attempts + 1, last_error = $2, \
-                 next_attempt_at = $3 WHERE seq = $1 AND state = 'pending'",
+                 state = CASE WHEN $3 < 0 THEN 'dead' ELSE 'pending' END, \
+                 next_attempt_at = CASE WHEN $3 < 0 THEN next_attempt_at ELSE $3 END \
+                 WHERE seq = $1 AND state = 'pending'",
             )
             .bind(seq)
             .bind(error)
-            .bind(retry_at.unix())
+            .bind(retry_at.map_or(-1, Timestamp::unix))
             .execute(conn)
             .await?;
         });
