@@ -16,8 +16,10 @@ use crate::pages::LoadError;
 pub fn ApiTokensPage() -> impl IntoView {
     let revoke = ServerAction::<RevokeApiToken>::new();
     let created = RwSignal::new(None::<Result<String, String>>);
+    // Counts tokens created here, so the list reloads after each.
+    let made = RwSignal::new(0u32);
     let data = Resource::new(
-        move || (revoke.version().get(), created.get().is_some()),
+        move || (revoke.version().get(), made.get()),
         |_| load_api_tokens(),
     );
     view! {
@@ -37,7 +39,7 @@ pub fn ApiTokensPage() -> impl IntoView {
         <Transition fallback=|| view! { <p>"Loading…"</p> }>
             {move || Suspend::new(async move {
                 match data.await {
-                    Ok(v) => view! { <Tokens v revoke created /> }.into_any(),
+                    Ok(v) => view! { <Tokens v revoke created made /> }.into_any(),
                     Err(error) => view! { <LoadError error /> }.into_any(),
                 }
             })}
@@ -67,6 +69,7 @@ fn Tokens(
     v: ApiTokensView,
     revoke: ServerAction<RevokeApiToken>,
     created: RwSignal<Option<Result<String, String>>>,
+    made: RwSignal<u32>,
 ) -> impl IntoView {
     let roles = v.roles.clone();
     let can_manage = v.can_manage;
@@ -83,7 +86,7 @@ fn Tokens(
                 </table>
             }.into_any()
         }}
-        {can_manage.then(|| view! { <TokenForm roles=v.roles created /> })}
+        {can_manage.then(|| view! { <TokenForm roles=v.roles created made /> })}
     }
 }
 
@@ -140,12 +143,17 @@ fn TokenRow(
 fn TokenForm(
     roles: Vec<(String, String)>,
     created: RwSignal<Option<Result<String, String>>>,
+    made: RwSignal<u32>,
 ) -> impl IntoView {
     let on_submit = move |ev: leptos::ev::SubmitEvent| {
         ev.prevent_default();
         let fields = from_submit(&ev);
         spawn_local(async move {
-            created.set(Some(create_api_token(fields).await.map_err(|e| e.message)));
+            let result = create_api_token(fields).await.map_err(|e| e.message);
+            if result.is_ok() {
+                made.update(|n| *n += 1);
+            }
+            created.set(Some(result));
         });
     };
     view! {

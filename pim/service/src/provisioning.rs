@@ -151,8 +151,8 @@ impl Pim {
         )
     }
 
-    /// Records the outcome with its audit event; a failure is audited once, when it first
-    /// happens, and retried with backoff.
+    /// Records the outcome with its audit event; a failure is audited when it first happens
+    /// and when it is given up, and retried with backoff in between.
     async fn close_job(
         &self,
         job: &ProvisioningJob,
@@ -197,8 +197,11 @@ impl Pim {
                     .finish_provisioning(job.seq, JobState::Skipped, None, now)
                     .await?
                 {
+                    let event = AuditEvent::success(AuditAction::ProvisioningSkipped, None)
+                        .about(job.user_id)
+                        .with_details(details(json!({ "reason": why })));
+                    tx.append_audit(&event, now).await?;
                     report.skipped += 1;
-                    tracing::debug!(seq = job.seq, why, "provisioning job skipped");
                 }
             }
             Outcome::Failed(reason) => {

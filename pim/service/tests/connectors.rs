@@ -311,6 +311,11 @@ async fn a_grant_that_could_not_run_before_the_activation_ended_is_never_applied
 
     let report = w.f.pim.run_provisioning().await.unwrap();
     assert_eq!((report.granted, report.skipped, report.revoked), (0, 1, 1));
+    assert!(
+        w.audit_actions()
+            .await
+            .contains(&"provisioning.skipped".to_owned())
+    );
     assert!(w.db.members_of(&w.target).await.is_empty());
     assert_eq!(w.status(id).await, ProvisioningStatus::Revoked);
     w.db.drop_all().await;
