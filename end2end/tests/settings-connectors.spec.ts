@@ -70,6 +70,10 @@ test('activating a connected role grants its database role within seconds, deact
   await expect.poll(membersOfTarget, { timeout: 10_000 }).toEqual([GRACE]);
   await goto(grace, '/roles?tab=active');
   await expect(grace.getByRole('list', { name: 'Downstream access' })).toContainText('Orders database: granted');
+  // The request's detail page says the same.
+  await goto(grace, '/requests');
+  await grace.getByRole('link', { name: 'Orders DBA' }).first().click();
+  await expect(grace.getByRole('list', { name: 'Downstream access' })).toContainText('Orders database: granted');
 
   // Someone grants the role by hand: the drift check flags it on the page and as an alert.
   psql(`GRANT ${TARGET} TO ${MALLORY}`);

@@ -38,6 +38,8 @@ pub struct ApprovalDetailView {
     pub now: Timestamp,
     /// The viewer may revoke an active activation or cancel the request.
     pub can_revoke: bool,
+    /// How the grant stands on each connected system.
+    pub downstream: Vec<pim_core::connector::DownstreamStatus>,
 }
 
 #[cfg(feature = "ssr")]
@@ -78,11 +80,22 @@ pub async fn load_approvals() -> Result<ApprovalsView, AppError> {
 pub async fn load_approval(id: String) -> Result<ApprovalDetailView, AppError> {
     let me = principal().await?;
     let pim = pim()?;
-    let item = pim.approval_item(&me, request_id(&id)?).await?;
+    let id = request_id(&id)?;
+    let item = pim.approval_item(&me, id).await?;
+    let downstream = pim
+        .provisioning_of(&[id])
+        .await?
+        .into_iter()
+        .map(|line| pim_core::connector::DownstreamStatus {
+            connector: line.connector,
+            status: line.status,
+        })
+        .collect();
     Ok(ApprovalDetailView {
         item,
         now: pim.now(),
         can_revoke: me.as_role_admin().is_some(),
+        downstream,
     })
 }
 

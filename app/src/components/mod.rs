@@ -1,4 +1,5 @@
 pub mod badges;
+pub mod downstream;
 pub mod emergency;
 pub mod nav;
 pub mod notice;

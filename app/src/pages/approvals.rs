@@ -18,6 +18,7 @@ use crate::api::approvals::{
     revoke_activation, start_change_decision, start_decision,
 };
 use crate::components::badges::TierBadge;
+use crate::components::downstream::Downstream;
 use crate::components::notice::Outcome;
 use crate::components::time::{DateTime, TimeLeft};
 use crate::components::webauthn::{go_to, with_step_up};
@@ -327,6 +328,7 @@ pub fn ApprovalDetailPage() -> impl IntoView {
                             <h1>"Request"</h1>
                             <p class="state">{request.state.label()}</p>
                             <RequestSummary item=item.clone() now=view.now />
+                            <Downstream lines=view.downstream />
                             <DecisionsSoFar decisions=item.decisions />
                             {can_decide.then(|| view! { <DecisionForm id=id.clone() /> })}
                             {revocable.then(|| view! { <RevokeForm id=id.clone() /> })}

@@ -9,6 +9,7 @@ use pim_core::my_roles::{ActiveItem, EligibleRole, MyRoles};
 use crate::api::fields::from_submit;
 use crate::api::my_roles::{Deactivate, finish_extension, load_my_roles, start_extension};
 use crate::components::badges::{RequirementBadges, TierBadge};
+use crate::components::downstream::Downstream;
 use crate::components::time::{DateTime, TimeLeft, format_date};
 use crate::components::webauthn::{go_to, with_step_up};
 use crate::pages::LoadError;
@@ -177,30 +178,6 @@ fn ActiveCard(
         </li>
     }
     .into_any()
-}
-
-/// Where the activation's grant stands on each connected system: provisioning, granted, or
-/// failing with the reason.
-#[component]
-fn Downstream(lines: Vec<pim_core::connector::DownstreamStatus>) -> impl IntoView {
-    (!lines.is_empty()).then(|| {
-        view! {
-            <ul class="downstream" aria-label="Downstream access">
-                {lines.into_iter().map(|l| {
-                    let reason = match &l.status {
-                        pim_core::connector::ProvisioningStatus::Failed { reason } => Some(reason.clone()),
-                        _ => None,
-                    };
-                    view! {
-                        <li>
-                            {l.connector}": "<span class="badge">{l.status.label()}</span>
-                            {reason.map(|r| view! { " "<small>{r}</small> })}
-                        </li>
-                    }
-                }).collect_view()}
-            </ul>
-        }
-    })
 }
 
 /// Extend: a new duration from now, up to the policy's maximum, with its own step-up.

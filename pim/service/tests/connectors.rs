@@ -15,7 +15,7 @@ use pim_core::connector::ProvisioningStatus;
 use pim_core::principal::Principal;
 use pim_core::role::BuiltinRole;
 use pim_core::time::{HOUR, MINUTE};
-use pim_core::{ActivationId, ConnectorId, RoleId};
+use pim_core::{ActivationId, AssignmentId, ConnectorId, RoleId};
 use pim_service::ServiceError;
 use pim_service::connectors::ConnectorForm;
 use sqlx::{Connection, PgConnection};
@@ -101,6 +101,8 @@ struct World {
     /// Bob's login downstream.
     bob_login: String,
     connector: ConnectorId,
+    /// Bob's eligibility for the connected role.
+    eligibility: AssignmentId,
 }
 
 /// Bob is eligible for User Administrator, which is connected to a fresh database role;
@@ -109,7 +111,7 @@ async fn world(without_login: bool) -> World {
     let f = fixture_without_rate_limits().await;
     let (admin, mut admin_key) = signed_in_admin(&f).await;
     let (bob, bob_key) = signed_in_user(&f, &admin, "Bob Builder", "bob@example.com").await;
-    assign(&f, &admin, &mut admin_key, "bob@example.com", ROLE, 30).await;
+    let eligibility = assign(&f, &admin, &mut admin_key, "bob@example.com", ROLE, 30).await;
     let mut db = Downstream::new();
     let target = db.create("stint_user_admins", false).await;
     let bob_login = if without_login {
@@ -135,6 +137,7 @@ async fn world(without_login: bool) -> World {
         target,
         bob_login,
         connector,
+        eligibility,
     }
 }
 
@@ -211,6 +214,34 @@ async fn deactivating_early_revokes_at_once() {
     w.f.pim.run_provisioning().await.unwrap();
     assert!(w.db.members_of(&w.target).await.is_empty());
     assert_eq!(w.status(id).await, ProvisioningStatus::Revoked);
+    w.db.drop_all().await;
+}
+
+#[tokio::test]
+async fn revoking_the_activation_or_removing_the_eligibility_revokes_downstream_too() {
+    let mut w = world(false).await;
+    let first = w.activate().await;
+    w.f.pim.run_provisioning().await.unwrap();
+    let admin = refreshed(&w.f, &w.admin).await;
+    w.f.pim
+        .revoke_activation(&admin, first, "Suspicious session")
+        .await
+        .unwrap();
+    w.f.pim.run_provisioning().await.unwrap();
+    assert!(w.db.members_of(&w.target).await.is_empty());
+    assert_eq!(w.status(first).await, ProvisioningStatus::Revoked);
+
+    let second = w.activate().await;
+    w.f.pim.run_provisioning().await.unwrap();
+    assert_eq!(w.db.members_of(&w.target).await, [w.bob_login.clone()]);
+    let role_admin = w.f.pim.require_role_admin(&admin).unwrap();
+    w.f.pim
+        .remove_assignment(&role_admin, w.eligibility, "Left the team")
+        .await
+        .unwrap();
+    w.f.pim.run_provisioning().await.unwrap();
+    assert!(w.db.members_of(&w.target).await.is_empty());
+    assert_eq!(w.status(second).await, ProvisioningStatus::Revoked);
     w.db.drop_all().await;
 }
 
