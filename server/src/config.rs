@@ -27,7 +27,8 @@ pub struct Settings {
     /// How often the audit chain's head is written to `audit-checkpoints.jsonl` in the data
     /// directory (when it moved).
     pub audit_checkpoint_seconds: u64,
-    /// How often each connector's downstream members are listed for drift.
+    /// How often each connector's downstream members are listed for drift and new
+    /// high-severity alert findings are announced.
     pub drift_check_seconds: u64,
     /// `host:port` of a syslog receiver (RFC 5424 over TCP) that gets every audit event;
     /// empty for none.

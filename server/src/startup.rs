@@ -76,7 +76,7 @@ impl Application {
         crate::tasks::spawn_due_work(pim.clone(), settings.due_work_seconds);
         crate::tasks::spawn_delivery(pim.clone());
         crate::tasks::spawn_provisioning(pim.clone());
-        crate::tasks::spawn_drift_checks(pim.clone(), settings.drift_check_seconds);
+        crate::tasks::spawn_security_checks(pim.clone(), settings.drift_check_seconds);
         let checkpoints = CheckpointFile::in_data_dir(&settings.data_dir);
         crate::tasks::spawn_checkpoints(
             pim.clone(),

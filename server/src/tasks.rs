@@ -99,8 +99,9 @@ pub fn spawn_provisioning(pim: Pim) {
     });
 }
 
-/// Lists every connector's downstream members for drift, at start and every `seconds`.
-pub fn spawn_drift_checks(pim: Pim, seconds: u64) {
+/// Every `seconds` (and at start): lists each connector's downstream members for drift, then
+/// announces high-severity alert findings that appeared since the last pass.
+pub fn spawn_security_checks(pim: Pim, seconds: u64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(seconds));
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -112,6 +113,13 @@ pub fn spawn_drift_checks(pim: Pim, seconds: u64) {
                 }
                 Ok(_) => {}
                 Err(err) => tracing::error!(error = %err, "drift check failed; retrying next tick"),
+            }
+            match pim.announce_new_alerts().await {
+                Ok(0) => {}
+                Ok(new) => tracing::warn!(new, "new security alerts announced"),
+                Err(err) => {
+                    tracing::error!(error = %err, "alerts not announced; retrying next tick")
+                }
             }
         }
     });

@@ -130,6 +130,25 @@ pub enum AlertKind {
 }
 
 impl AlertKind {
+    /// A stable name, for audit events and notification keys.
+    #[must_use]
+    pub const fn code(self) -> &'static str {
+        match self {
+            Self::StepUpNotRequired => "step_up_not_required",
+            Self::PermanentActive => "permanent_active",
+            Self::StaleEligibility => "stale_eligibility",
+            Self::TooManyTierZeroHolders => "too_many_tier_zero_holders",
+            Self::FrequentActivation => "frequent_activation",
+            Self::BreakGlassNotReady => "break_glass_not_ready",
+            Self::BreakGlassDrillOverdue => "break_glass_drill_overdue",
+            Self::BreakGlassUsed => "break_glass_used",
+            Self::UnusualJustification => "unusual_justification",
+            Self::RepeatedFailures => "repeated_failures",
+            Self::OutsideBusinessHours => "outside_business_hours",
+            Self::AssignedOutsideStint => "assigned_outside_stint",
+        }
+    }
+
     #[must_use]
     pub const fn title(self) -> &'static str {
         match self {
@@ -233,6 +252,23 @@ pub struct Alert {
     /// One sentence with the numbers.
     pub summary: String,
     pub affected: Vec<Affected>,
+}
+
+/// One finding of an alert, identified by its kind and the item it names: the same finding
+/// seen again has the same fingerprint, so it is announced once.
+#[must_use]
+pub fn fingerprint(kind: AlertKind, label: &str) -> String {
+    use sha2::{Digest, Sha256};
+    let digest = Sha256::digest(format!("{}\n{label}", kind.code()).as_bytes());
+    hex::encode(&digest[..16])
+}
+
+/// The findings worth interrupting someone for: those of high-severity alerts.
+pub fn announced_findings(alerts: &[Alert]) -> impl Iterator<Item = (&Alert, &Affected)> {
+    alerts
+        .iter()
+        .filter(|a| a.severity == Severity::High)
+        .flat_map(|a| a.affected.iter().map(move |item| (a, item)))
 }
 
 /// Every alert that holds at `now`, most severe first.

@@ -90,6 +90,7 @@ pub enum AuditAction {
     ApiTokenCreated,
     ApiTokenRevoked,
     ApiRequestRefused,
+    AlertRaised,
 }
 
 impl AuditAction {
@@ -171,6 +172,7 @@ impl AuditAction {
             Self::ApiTokenCreated => "apiToken.created",
             Self::ApiTokenRevoked => "apiToken.revoked",
             Self::ApiRequestRefused => "api.refused",
+            Self::AlertRaised => "insights.alertRaised",
         }
     }
 }

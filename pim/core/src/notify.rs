@@ -46,6 +46,9 @@ pub enum NoticeKind {
     /// Someone signed in with a break-glass key: a critical alert to every administrator and
     /// every channel (`person` is the emergency account, `role` the key).
     BreakGlassUsed,
+    /// A high-severity finding appeared on Insights → Alerts (`role` holds the alert's
+    /// title, `person` the item, `text` what to do).
+    AlertRaised,
     /// "Send test" in Settings → Notifications.
     Test,
 }
@@ -63,6 +66,7 @@ impl NoticeKind {
                 | Self::ReviewStarted
                 | Self::ReviewReminder
                 | Self::BreakGlassUsed
+                | Self::AlertRaised
         )
     }
 
@@ -84,6 +88,7 @@ impl NoticeKind {
             Self::ReviewReminder => "review_reminder",
             Self::ReviewCompleted => "review_completed",
             Self::BreakGlassUsed => "break_glass_used",
+            Self::AlertRaised => "alert_raised",
             Self::Test => "test",
         }
     }
@@ -137,6 +142,7 @@ impl Notice {
             NoticeKind::BreakGlassUsed => {
                 format!("EMERGENCY ACCESS USED: {person} signed in with a break-glass key")
             }
+            NoticeKind::AlertRaised => format!("Security alert: {role}: {person}"),
             NoticeKind::Test => "Stint test message".to_owned(),
         }
     }
@@ -154,6 +160,7 @@ impl Notice {
                 | NoticeKind::ReviewStarted
                 | NoticeKind::ReviewReminder
                 | NoticeKind::ReviewCompleted
+                | NoticeKind::AlertRaised
         ) {
             lines.push(format!("Role: {} (tier {})", self.role, self.tier));
             lines.push(format!("Person: {}", self.person));

@@ -3,17 +3,19 @@
 
 use pim_core::Timestamp;
 use pim_core::alerts::{
-    Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, break_glass_alerts, drift_alert,
-    emergency_use_alert, evaluate,
+    Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, announced_findings, break_glass_alerts,
+    drift_alert, emergency_use_alert, evaluate, fingerprint,
 };
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::detection::{outside_business_hours, repeated_failures, unusual_justifications};
+use pim_core::notify::{Notice, NoticeKind};
 use pim_core::principal::Principal;
-use pim_core::role::Permission;
+use pim_core::role::{BuiltinRole, Permission};
 use pim_core::time::DAY;
 use serde_json::json;
 
 use crate::business_hours;
+use crate::notifications::Audience;
 use crate::review_form::invalid;
 use crate::{Pim, ServiceError};
 
@@ -68,6 +70,11 @@ impl Pim {
         if !who.can(Permission::ReadAudit) && !who.can(Permission::ManageSecurity) {
             return Err(ServiceError::Forbidden);
         }
+        self.current_alerts().await
+    }
+
+    /// Every alert at the clock's now, for the page and for [`Pim::announce_new_alerts`].
+    async fn current_alerts(&self) -> Result<AlertReport, ServiceError> {
         let now = self.now();
         let store = self.store();
         let settings = store.alert_settings().await?;
@@ -81,6 +88,78 @@ impl Pim {
         alerts.extend(drift_alert(&store.drift_findings().await?));
         alerts.sort_by_key(|a| a.severity);
         Ok(AlertReport { alerts, settings })
+    }
+
+    /// Announces each high-severity finding once, when it first appears: an audit event and a
+    /// notice to Security Administrators, Global Administrators and every channel, in one
+    /// transaction. Called by the server every few minutes; returns how many were new.
+    /// Nothing is announced while no channel is enabled (nothing could be delivered), so the
+    /// findings of a fresh installation are announced once its first channel exists.
+    pub async fn announce_new_alerts(&self) -> Result<usize, ServiceError> {
+        if !self
+            .store()
+            .list_channels()
+            .await?
+            .iter()
+            .any(|c| c.enabled)
+        {
+            return Ok(0);
+        }
+        let report = self.current_alerts().await?;
+        let now = self.now();
+        let mut announced = 0;
+        for (alert, item) in announced_findings(&report.alerts) {
+            let fingerprint = fingerprint(alert.kind, &item.label);
+            let mut tx = self.store().begin().await?;
+            if !tx
+                .record_raised_alert(&fingerprint, alert.kind.code(), &item.label, now)
+                .await?
+            {
+                continue;
+            }
+            let event = AuditEvent::failure(AuditAction::AlertRaised, None).with_details(json!({
+                "alert": alert.kind.code(),
+                "title": alert.kind.title(),
+                "item": item.label,
+            }));
+            tx.append_audit(&event, now).await?;
+            let notice = Notice {
+                kind: NoticeKind::AlertRaised,
+                subject_id: fingerprint.clone(),
+                role: alert.kind.title().to_owned(),
+                tier: 0,
+                person: item.label.clone(),
+                actor: None,
+                text: Some(alert.kind.fix().to_owned()),
+                starts_at: None,
+                ends_at: None,
+                link: self.link(&item.link),
+                at: now,
+            };
+            let security = [
+                BuiltinRole::SecurityAdministrator.id(),
+                BuiltinRole::GlobalAdministrator.id(),
+            ];
+            let audience = Audience {
+                people: tx.approvers(&[], security, now).await?,
+                extra: Vec::new(),
+                broadcast: true,
+            };
+            self.notify(
+                &mut tx,
+                &format!("alert_raised:{fingerprint}"),
+                &notice,
+                audience,
+                now,
+            )
+            .await?;
+            tx.commit().await?;
+            announced += 1;
+        }
+        if announced > 0 {
+            self.wake_delivery();
+        }
+        Ok(announced)
     }
 
     /// The alerts about what happened lately: emergency sign-ins (30 days), unusual

@@ -5,7 +5,9 @@
 
 mod common;
 
-use common::{activate_as, assign, edit_policy, fixture, signed_in_admin, signed_in_user};
+use common::{
+    activate_as, assign, edit_policy, fixture, local_relay, outbox, signed_in_admin, signed_in_user,
+};
 use pim_core::activation::ActivationForm;
 use pim_core::alerts::AlertKind;
 use pim_core::role::BuiltinRole;
@@ -180,4 +182,51 @@ async fn only_security_administrators_change_thresholds_and_bad_numbers_name_the
     ));
     let unchanged = f.pim.alerts(&admin).await.unwrap();
     assert_eq!(unchanged.settings.stale_after_days, 90, "nothing was saved");
+}
+
+#[tokio::test]
+async fn a_new_high_severity_finding_is_announced_once_to_administrators_and_channels() {
+    let f = fixture().await;
+    let (admin, mut admin_key) = signed_in_admin(&f).await;
+    assert_eq!(
+        f.pim.announce_new_alerts().await.unwrap(),
+        0,
+        "nothing is announced before a channel exists"
+    );
+    f.pim
+        .create_channel(&admin, "Relay", local_relay())
+        .await
+        .unwrap();
+    // A fresh installation has no emergency access: that is announced at once.
+    let first = f.pim.announce_new_alerts().await.unwrap();
+    assert!(first >= 1);
+    let alerts_mailed = |items: Vec<(String, String)>| {
+        items
+            .into_iter()
+            .filter(|(to, kind)| to == "admin@localhost" && kind == "alert_raised")
+            .count()
+    };
+    assert_eq!(alerts_mailed(outbox(&f.pim).await), first);
+    assert_eq!(
+        f.pim.announce_new_alerts().await.unwrap(),
+        0,
+        "announced once"
+    );
+
+    let role_admin = f.pim.require_role_admin(&admin).unwrap();
+    let on_call = (f.pim.create_role(&role_admin, "On-call", "", 1).await).unwrap();
+    edit_policy(&f, &admin, &mut admin_key, on_call, |p| {
+        p.activation.require_step_up = false;
+    })
+    .await
+    .unwrap();
+    assert_eq!(f.pim.announce_new_alerts().await.unwrap(), 1);
+    assert_eq!(alerts_mailed(outbox(&f.pim).await), first + 1);
+    let raised = f.pim.store().list_audit(None, 100).await.unwrap();
+    let raised: Vec<_> = raised
+        .iter()
+        .filter(|e| e.action == "insights.alertRaised")
+        .collect();
+    assert_eq!(raised.len(), first + 1);
+    assert!(raised[0].details.contains("On-call (tier 1)"));
 }

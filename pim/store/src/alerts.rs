@@ -145,3 +145,29 @@ impl Tx {
         Ok(())
     }
 }
+
+impl Tx {
+    /// Records a finding as announced; `false` when it was announced before.
+    pub async fn record_raised_alert(
+        &mut self,
+        fingerprint: &str,
+        kind: &str,
+        label: &str,
+        now: Timestamp,
+    ) -> Result<bool, StoreError> {
+        let done = on_tx!(self, |conn| {
+            sqlx::query(
+                "INSERT INTO raised_alerts (fingerprint, kind, label, first_seen_at) \
+                 VALUES ($1, $2, $3, $4) ON CONFLICT (fingerprint) DO NOTHING",
+            )
+            .bind(fingerprint)
+            .bind(kind)
+            .bind(label)
+            .bind(now.unix())
+            .execute(conn)
+            .await?
+            .rows_affected()
+        });
+        Ok(done == 1)
+    }
+}
