@@ -166,6 +166,10 @@ impl Pim {
             .find_user_by_email(email.trim())
             .await?
             .ok_or(ServiceError::NotFound)?;
+        if !user.is_active() {
+            // A disabled person holds nothing, whatever rows remain.
+            return Ok(Vec::new());
+        }
         let roles = self.store().find_active_roles(user.id, self.now()).await?;
         Ok(roles
             .into_iter()

@@ -37,6 +37,14 @@ pub struct DueWorkReport {
     pub review_steps: usize,
 }
 
+/// Why a batch of activations ends, and how the audit log names it.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Ended {
+    pub reason: EndReason,
+    pub action: AuditAction,
+    pub by: Option<UserId>,
+}
+
 /// The result of settling one activation.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Settled {
@@ -282,7 +290,25 @@ impl Pim {
         by: Option<UserId>,
         now: Timestamp,
     ) -> Result<(), ServiceError> {
-        for a in tx.activations_on(assignment).await? {
+        let standing = tx.activations_on(assignment).await?;
+        let ended = Ended {
+            reason,
+            action: AuditAction::EndedWithAssignment,
+            by,
+        };
+        self.end_activations(tx, standing, ended, now).await
+    }
+
+    /// Ends these activations (cancelling those not started), each with its audit event; the
+    /// transitions queue the downstream revokes.
+    pub(crate) async fn end_activations(
+        &self,
+        tx: &mut Tx,
+        activations: Vec<Activation>,
+        Ended { reason, action, by }: Ended,
+        now: Timestamp,
+    ) -> Result<(), ServiceError> {
+        for a in activations {
             let (to, ending) = if a.state == ActivationState::Active {
                 let at = if a.ends_at < now { a.ends_at } else { now };
                 (ActivationState::Ended, Some(Ending { at, reason, by }))
@@ -295,7 +321,7 @@ impl Pim {
             {
                 continue;
             }
-            let event = AuditEvent::success(AuditAction::EndedWithAssignment, by)
+            let event = AuditEvent::success(action, by)
                 .about(a.user_id)
                 .with_details(json!({
                     "request_id": a.id,

@@ -2,12 +2,14 @@
 //! Administrator, proven by a [`UserAdmin`] capability).
 
 use pim_core::UserId;
+use pim_core::activation::EndReason;
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::principal::{Principal, UserAdmin};
 use pim_core::user::{DisplayName, Email, User, UserKind, UserStatus};
 use pim_store::{NewEnrollmentLink, NewUser, UserChanges};
 use serde_json::json;
 
+use crate::due_work::Ended;
 use crate::tokens::{hash_token, new_token};
 use crate::{Pim, ServiceError};
 
@@ -210,6 +212,15 @@ impl Pim {
         let mut tx = self.store().begin().await?;
         if status == UserStatus::Disabled {
             self.keep_two_break_glass_accounts(&mut tx, id).await?;
+            // A disabled person holds nothing: their activations end now, and with them
+            // every downstream grant.
+            let open = tx.open_activations_of(id).await?;
+            let ended = Ended {
+                reason: EndReason::Revoked,
+                action: AuditAction::AdminRevoke,
+                by: Some(admin.user_id),
+            };
+            self.end_activations(&mut tx, open, ended, now).await?;
         }
         if !tx.set_user_status(id, status, now).await? {
             return Err(ServiceError::Conflict(

@@ -9,9 +9,11 @@ mod common;
 use common::*;
 
 use pim_core::RoleId;
-use pim_core::activation::ActivationForm;
+use pim_core::activation::{Activation, ActivationForm};
+use pim_core::principal::Principal;
 use pim_core::role::BuiltinRole;
 use pim_core::time::{DAY, HOUR};
+use pim_core::user::UserStatus;
 use pim_service::ServiceError;
 use pim_service::api_tokens::ApiTokenForm;
 
@@ -38,8 +40,8 @@ async fn refusal_reasons(f: &Fixture) -> Vec<String> {
         .collect()
 }
 
-#[tokio::test]
-async fn an_application_sees_the_activation_behind_a_role_with_its_end() {
+/// Bob, eligible for User Administrator, has activated it for an hour.
+async fn bob_holds_user_administrator() -> (Fixture, Principal, Principal, Activation) {
     let f = fixture_without_rate_limits().await;
     let (admin, mut admin_key) = signed_in_admin(&f).await;
     let (bob, mut bob_key) = signed_in_user(&f, &admin, "Bob Builder", "bob@example.com").await;
@@ -60,6 +62,12 @@ async fn an_application_sees_the_activation_behind_a_role_with_its_end() {
     let activation = activate_as(&f, &bob, &mut bob_key, USER_ADMIN, &form)
         .await
         .unwrap();
+    (f, admin, bob, activation)
+}
+
+#[tokio::test]
+async fn an_application_sees_the_activation_behind_a_role_with_its_end() {
+    let (f, admin, _, activation) = bob_holds_user_administrator().await;
     let (_, token) = f
         .pim
         .create_api_token(&admin, &token_form("Helpdesk", &[USER_ADMIN]))
@@ -180,4 +188,36 @@ async fn only_security_administrators_create_or_revoke_tokens() {
         f.pim.create_api_token(&admin, &too_long).await,
         Err(ServiceError::InvalidInput(_))
     ));
+}
+
+#[tokio::test]
+async fn a_disabled_person_holds_nothing_for_applications() {
+    let (f, admin, bob, _) = bob_holds_user_administrator().await;
+    let (_, token) = f
+        .pim
+        .create_api_token(&admin, &token_form("Helpdesk", &[]))
+        .await
+        .unwrap();
+    let app = f.pim.api_client(Some(&token)).await.unwrap();
+    assert_eq!(
+        f.pim
+            .api_active_roles(&app, "bob@example.com")
+            .await
+            .unwrap()
+            .len(),
+        1
+    );
+
+    let user_admin = f.pim.require_user_admin(&admin).unwrap();
+    f.pim
+        .set_user_status(&user_admin, bob.user_id, UserStatus::Disabled)
+        .await
+        .unwrap();
+    assert!(
+        f.pim
+            .api_active_roles(&app, "bob@example.com")
+            .await
+            .unwrap()
+            .is_empty()
+    );
 }

@@ -15,6 +15,7 @@ use pim_core::connector::ProvisioningStatus;
 use pim_core::principal::Principal;
 use pim_core::role::BuiltinRole;
 use pim_core::time::{HOUR, MINUTE};
+use pim_core::user::UserStatus;
 use pim_core::{ActivationId, AssignmentId, ConnectorId, RoleId};
 use pim_service::ServiceError;
 use pim_service::connectors::ConnectorForm;
@@ -242,6 +243,27 @@ async fn revoking_the_activation_or_removing_the_eligibility_revokes_downstream_
     w.f.pim.run_provisioning().await.unwrap();
     assert!(w.db.members_of(&w.target).await.is_empty());
     assert_eq!(w.status(second).await, ProvisioningStatus::Revoked);
+    w.db.drop_all().await;
+}
+
+#[tokio::test]
+async fn disabling_a_person_ends_their_activation_and_revokes_downstream() {
+    let mut w = world(false).await;
+    let id = w.activate().await;
+    w.f.pim.run_provisioning().await.unwrap();
+    let user_admin = w.f.pim.require_user_admin(&w.admin).unwrap();
+    w.f.pim
+        .set_user_status(&user_admin, w.bob.user_id, UserStatus::Disabled)
+        .await
+        .unwrap();
+    w.f.pim.run_provisioning().await.unwrap();
+    assert!(w.db.members_of(&w.target).await.is_empty());
+    assert_eq!(w.status(id).await, ProvisioningStatus::Revoked);
+    assert!(
+        w.audit_actions()
+            .await
+            .contains(&"role.adminRevoke".to_owned())
+    );
     w.db.drop_all().await;
 }
 

@@ -295,8 +295,14 @@ impl World {
 
         let in_effect: Vec<_> = requests.iter().filter(|a| a.is_in_effect(now)).collect();
         if held {
-            let e = eligibility.expect("a held role stands on an eligibility in effect");
+            eligibility.expect("a held role stands on an eligibility in effect");
             for a in &in_effect {
+                // Against the eligibility it stands on: a person may hold several at once.
+                let e = mine
+                    .eligible
+                    .iter()
+                    .find(|e| e.assignment_id == a.eligibility_id)
+                    .expect("an activation in effect stands on an eligibility in effect");
                 assert!(
                     e.ends_at.is_none_or(|end| a.ends_at <= end),
                     "an activation never outlives its eligibility"

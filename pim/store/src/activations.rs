@@ -207,6 +207,24 @@ impl Tx {
     }
 
     /// Open and active activations that stand on `eligibility`.
+    /// Every open or active request of a person, whatever the role.
+    pub async fn open_activations_of(
+        &mut self,
+        user: UserId,
+    ) -> Result<Vec<Activation>, StoreError> {
+        let sql = format!(
+            "{SELECT} WHERE v.user_id = $1 \
+             AND v.state IN ('pending_approval', 'scheduled', 'active')"
+        );
+        let rows = on_tx!(self, |conn| {
+            sqlx::query_as::<_, ActivationRow>(&sql)
+                .bind(user.to_string())
+                .fetch_all(conn)
+                .await?
+        });
+        convert(rows)
+    }
+
     pub async fn activations_on(
         &mut self,
         eligibility: AssignmentId,
