@@ -46,7 +46,20 @@ pub struct DriftReport {
 enum Outcome {
     Done(DbName),
     Skipped(&'static str),
-    Failed(String),
+    /// With how many attempts the connector's kind allows before giving up, if it ever does.
+    Failed {
+        reason: String,
+        gives_up_after: Option<i64>,
+    },
+}
+
+impl Outcome {
+    fn failed(reason: impl Into<String>, connector: Option<&Connector>) -> Self {
+        Self::Failed {
+            reason: reason.into(),
+            gives_up_after: connector.and_then(|c| c.kind.gives_up_after()),
+        }
+    }
 }
 
 impl Pim {
@@ -83,19 +96,18 @@ impl Pim {
     async fn run_job(&self, job: &ProvisioningJob) -> Result<Outcome, ServiceError> {
         let now = self.now();
         let Some(connector) = self.store().find_connector(job.connector_id).await? else {
-            return Ok(Outcome::Failed("the connector no longer exists".into()));
+            return Ok(Outcome::failed("the connector no longer exists", None));
         };
+        let known = Some(&connector);
         let login = match login_for(&job.email, job.mapped_login.as_deref()) {
             Ok(login) => login,
-            Err(err) => return Ok(Outcome::Failed(format!("no usable login: {err}"))),
+            Err(err) => return Ok(Outcome::failed(format!("no usable login: {err}"), known)),
+        };
+        let Some(activation) = self.store().find_activation(job.activation_id).await? else {
+            return Ok(Outcome::failed("the activation no longer exists", known));
         };
         match job.action {
-            ProvisionAction::Grant
-                if !self
-                    .store()
-                    .activation_in_effect(job.activation_id, now)
-                    .await? =>
-            {
+            ProvisionAction::Grant if !activation.is_in_effect(now) => {
                 return Ok(Outcome::Skipped(
                     "the activation ended before its grant ran",
                 ));
@@ -117,12 +129,9 @@ impl Pim {
             }
             _ => {}
         }
-        let Some(activation) = self.store().find_activation(job.activation_id).await? else {
-            return Ok(Outcome::Failed("the activation no longer exists".into()));
-        };
         let downstream = match self.downstream(&connector).await? {
             Ok(downstream) => downstream,
-            Err(reason) => return Ok(Outcome::Failed(reason)),
+            Err(reason) => return Ok(Outcome::failed(reason, known)),
         };
         let request = ProvisionRequest {
             action: job.action,
@@ -136,7 +145,7 @@ impl Pim {
         };
         Ok(match downstream.apply(&request).await {
             Ok(()) => Outcome::Done(login),
-            Err(err) => Outcome::Failed(err.to_string()),
+            Err(err) => Outcome::failed(err.to_string(), known),
         })
     }
 
@@ -204,14 +213,12 @@ impl Pim {
                     report.skipped += 1;
                 }
             }
-            Outcome::Failed(reason) => {
+            Outcome::Failed {
+                reason,
+                gives_up_after,
+            } => {
                 let attempts = job.attempts + 1;
-                let limit = self
-                    .store()
-                    .find_connector(job.connector_id)
-                    .await?
-                    .and_then(|c| c.kind.gives_up_after());
-                let gave_up = limit.is_some_and(|limit| attempts >= limit);
+                let gave_up = gives_up_after.is_some_and(|limit| attempts >= limit);
                 let delay = retry_delay(u32::try_from(attempts).unwrap_or(u32::MAX));
                 let retry_at = (!gave_up).then(|| now.plus_seconds(delay));
                 tx.fail_provisioning(job.seq, &reason, retry_at).await?;

@@ -153,25 +153,6 @@ impl Store {
         Ok(crate::activations::convert(rows)?.into_iter().next())
     }
 
-    /// Whether the activation is in effect at `now`, so its grant is still wanted.
-    pub async fn activation_in_effect(
-        &self,
-        activation: ActivationId,
-        now: Timestamp,
-    ) -> Result<bool, StoreError> {
-        let found: Option<i64> = on_pool!(self.db(), |pool| {
-            sqlx::query_scalar(
-                "SELECT CAST(1 AS BIGINT) FROM activations WHERE id = $1 AND state = 'active' \
-                 AND starts_at <= $2 AND ends_at > $2",
-            )
-            .bind(activation.to_string())
-            .bind(now.unix())
-            .fetch_optional(pool)
-            .await?
-        });
-        Ok(found.is_some())
-    }
-
     /// Whether the person holds the connector's role through another activation in effect
     /// at `now`, so a revoke for `except` must leave the grant alone.
     pub async fn held_through_another_activation(
