@@ -27,11 +27,22 @@ struct Head {
     hash: String,
 }
 
+/// The head as an appender sees it: with the newest event's time, so times never decrease.
+#[derive(sqlx::FromRow)]
+struct AppendHead {
+    seq: i64,
+    hash: String,
+    at: i64,
+}
+
 impl Tx {
     /// Appends `event` to the chain inside this transaction.
     ///
     /// Bumping the single `audit_head` row first takes its row lock, so concurrent appenders on
     /// PostgreSQL queue behind each other and see the committed head, and the sequence has no gaps.
+    /// The event's time is `now`, or the previous event's time if that is later (another
+    /// server's clock, or a transaction that read its clock first but appended second), so
+    /// times never decrease along the chain and a time range is a sequence range.
     pub async fn append_audit(
         &mut self,
         event: &AuditEvent,
@@ -39,19 +50,20 @@ impl Tx {
     ) -> Result<i64, StoreError> {
         let key = self.audit_key.clone();
         on_tx!(self, |conn| {
-            let head = sqlx::query_as::<_, Head>(
-                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash",
+            let head = sqlx::query_as::<_, AppendHead>(
+                "UPDATE audit_head SET seq = seq + 1 WHERE id = 1 RETURNING seq, hash, at",
             )
             .fetch_one(&mut *conn)
             .await?;
-            let canonical = event.canonical(head.seq, now);
+            let at = now.max(Timestamp::from_unix(head.at));
+            let canonical = event.canonical(head.seq, at);
             let hash = chain_hash(&key, &head.hash, &canonical);
             sqlx::query(
                 "INSERT INTO audit_events (seq, at, action, outcome, actor_id, subject_user_id, \
                  details, prev_hash, hash) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
             )
             .bind(head.seq)
-            .bind(now.unix())
+            .bind(at.unix())
             .bind(event.action.code())
             .bind(event.outcome.code())
             .bind(event.actor_id.map(|u| u.to_string()))
@@ -61,8 +73,9 @@ impl Tx {
             .bind(&hash)
             .execute(&mut *conn)
             .await?;
-            sqlx::query("UPDATE audit_head SET hash = $1 WHERE id = 1")
+            sqlx::query("UPDATE audit_head SET hash = $1, at = $2 WHERE id = 1")
                 .bind(&hash)
+                .bind(at.unix())
                 .execute(conn)
                 .await?;
             Ok(head.seq)

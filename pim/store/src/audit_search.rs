@@ -97,7 +97,13 @@ fn role_expression(db: &crate::Db) -> &'static str {
 
 impl AuditFilter {
     /// The WHERE clause (from `$1`) and its values.
-    fn clause(&self, db: &crate::Db, before_seq: Option<i64>) -> (String, Vec<Bind>) {
+    /// `seqs` is the time range turned into sequence numbers (see [`Store::seq_range`]).
+    fn clause(
+        &self,
+        db: &crate::Db,
+        before_seq: Option<i64>,
+        seqs: Option<(i64, i64)>,
+    ) -> (String, Vec<Bind>) {
         let mut w = Where::default();
         let text = |u: UserId| Bind::Text(u.to_string());
         if let Some(seq) = before_seq {
@@ -127,11 +133,9 @@ impl AuditFilter {
         if let Some(o) = &self.outcome {
             w.add("e.outcome = ?", [Bind::Text(o.clone())]);
         }
-        if let Some(t) = self.from {
-            w.add("e.at >= ?", [Bind::Int(t.unix())]);
-        }
-        if let Some(t) = self.to {
-            w.add("e.at < ?", [Bind::Int(t.unix())]);
+        if let Some((first, last)) = seqs {
+            w.add("e.seq >= ?", [Bind::Int(first)]);
+            w.add("e.seq <= ?", [Bind::Int(last)]);
         }
         let clause = if w.conditions.is_empty() {
             String::new()
@@ -150,7 +154,15 @@ impl Store {
         before_seq: Option<i64>,
         limit: i64,
     ) -> Result<Vec<AuditEntry>, StoreError> {
-        let (clause, binds) = filter.clause(self.db(), before_seq);
+        let seqs = if filter.from.is_none() && filter.to.is_none() {
+            None
+        } else {
+            match self.seq_range(filter.from, filter.to).await? {
+                Some(range) => Some(range),
+                None => return Ok(Vec::new()),
+            }
+        };
+        let (clause, binds) = filter.clause(self.db(), before_seq, seqs);
         let sql = format!(
             "SELECT e.seq, e.at, e.action, e.outcome, e.actor_id, e.subject_user_id, e.details, \
              e.prev_hash, e.hash, a.display_name AS actor_name, s.display_name AS subject_name \
@@ -169,6 +181,43 @@ impl Store {
             }
             query.bind(limit).fetch_all(pool).await?
         }))
+    }
+
+    /// The first and last sequence numbers of the events at or after `from` and before `to`,
+    /// by two seeks on `audit_events(at, seq)`; `None` when no event falls in the range. Exact
+    /// because event times never decrease along the chain (see `Tx::append_audit`).
+    async fn seq_range(
+        &self,
+        from: Option<Timestamp>,
+        to: Option<Timestamp>,
+    ) -> Result<Option<(i64, i64)>, StoreError> {
+        let (first, last) = on_pool!(self.db(), |pool| {
+            let first = match from {
+                None => Some(0),
+                Some(t) => {
+                    sqlx::query_scalar::<_, i64>(
+                        "SELECT seq FROM audit_events WHERE at >= $1 ORDER BY at, seq LIMIT 1",
+                    )
+                    .bind(t.unix())
+                    .fetch_optional(pool)
+                    .await?
+                }
+            };
+            let last = match to {
+                None => Some(i64::MAX),
+                Some(t) => {
+                    sqlx::query_scalar::<_, i64>(
+                        "SELECT seq FROM audit_events WHERE at < $1 \
+                         ORDER BY at DESC, seq DESC LIMIT 1",
+                    )
+                    .bind(t.unix())
+                    .fetch_optional(pool)
+                    .await?
+                }
+            };
+            (first, last)
+        });
+        Ok(first.zip(last).filter(|(first, last)| first <= last))
     }
 
     /// Up to `limit` events after `after_seq`, oldest first: what a stream to a SIEM sends next.

@@ -152,3 +152,46 @@ async fn a_stream_reads_oldest_first_from_just_after_its_cursor() {
     assert_eq!(next, vec![10, 11]);
     assert!(store.audit_after(12, 10).await.unwrap().is_empty());
 }
+
+#[tokio::test]
+async fn event_times_never_go_back_so_a_time_window_is_exact() {
+    let (store, ada, _) = world().await;
+    // A server whose clock runs behind appends after the event at 3000.
+    append(
+        &store,
+        AuditEvent::success(AuditAction::SignInSucceeded, Some(ada)),
+        2_500,
+    )
+    .await;
+    let latest = store
+        .search_audit(&AuditFilter::default(), None, 1)
+        .await
+        .unwrap();
+    assert_eq!((latest[0].record.seq, latest[0].record.at), (13, 3_000));
+    let window = |from: Option<i64>, to: Option<i64>| AuditFilter {
+        from: from.map(Timestamp::from_unix),
+        to: to.map(Timestamp::from_unix),
+        ..AuditFilter::default()
+    };
+    assert_eq!(seqs(&store, &window(Some(3_000), None)).await, vec![13, 12]);
+    assert!(
+        seqs(&store, &window(Some(2_400), Some(2_600)))
+            .await
+            .is_empty()
+    );
+    assert_eq!(seqs(&store, &window(None, Some(1_010))).await, vec![1]);
+    assert!(seqs(&store, &window(Some(3_001), None)).await.is_empty());
+    assert!(
+        seqs(&store, &window(Some(2_000), Some(1_000)))
+            .await
+            .is_empty(),
+        "an inverted range"
+    );
+    let sign_ins_that_day = AuditFilter {
+        action: Some("auth.sign_in.succeeded".into()),
+        ..window(Some(1_020), Some(1_041))
+    };
+    assert_eq!(seqs(&store, &sign_ins_that_day).await, vec![5, 4, 3]);
+    let verified = store.verify_audit(Vec::new()).await.unwrap();
+    assert_eq!((verified.checked, verified.broken.is_none()), (13, true));
+}
