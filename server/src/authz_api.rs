@@ -60,7 +60,10 @@ pub async fn role_check(
     respond(answer.await)
 }
 
-async fn client(state: &AppState, headers: &HeaderMap) -> Result<ApiClient, ServiceError> {
+pub(crate) async fn client(
+    state: &AppState,
+    headers: &HeaderMap,
+) -> Result<ApiClient, ServiceError> {
     let bearer = headers
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())

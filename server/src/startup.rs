@@ -119,6 +119,7 @@ impl Application {
             },
         };
         let routes = generate_route_list(App);
+        let http_metrics = crate::metrics::HttpMetrics::default();
         let origin = settings.public_url.origin().ascii_serialization();
         let router = Router::new()
             .leptos_routes_with_context(&state, routes, provide_csp_nonce, {
@@ -141,13 +142,27 @@ impl Application {
                 "/api/v1/users/{email}/roles/{role_id}",
                 axum::routing::get(crate::authz_api::role_check),
             )
+            .route(
+                "/metrics",
+                axum::routing::get({
+                    let http = http_metrics.clone();
+                    move |axum::extract::State(state): axum::extract::State<AppState>,
+                          headers: http::HeaderMap| {
+                        crate::metrics::endpoint(state, http.clone(), headers)
+                    }
+                }),
+            )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .with_state(state)
             .layer(from_fn(api_error_status))
             .layer(sessions)
             .layer(from_fn_with_state(origin, same_origin_writes))
             .layer(RequestBodyLimitLayer::new(MAX_BODY_BYTES))
-            .layer(from_fn(security_headers));
+            .layer(from_fn(security_headers))
+            .layer(from_fn_with_state(
+                http_metrics,
+                crate::metrics::track_latency,
+            ));
         Ok(Self {
             listener,
             router,

@@ -22,6 +22,7 @@ mod due_work;
 pub mod emergency;
 mod error;
 mod limits;
+mod metrics;
 mod my_passkeys;
 mod my_roles;
 pub mod notifications;

@@ -25,6 +25,7 @@ mod detection;
 pub mod emergency_uses;
 pub mod enrollment;
 mod error;
+pub mod metrics;
 pub mod notifications;
 mod passkeys;
 pub mod provisioning;

@@ -9,7 +9,7 @@ use crate::helpers::{TestApp, browser, plain_client, spawn_app};
 const GLOBAL_ADMIN: &str = "57170000-0000-4000-8000-000000000001";
 const USER_ADMIN: &str = "57170000-0000-4000-8000-000000000004";
 
-async fn create_token(
+pub async fn create_token(
     app: &TestApp,
     admin: &reqwest::Client,
     roles: &[&str],

@@ -7,6 +7,7 @@ mod audit_checkpoints;
 mod audit_stream;
 mod authz_api;
 mod helpers;
+mod metrics;
 mod passkey_flows;
 mod reviews;
 mod security;
