@@ -18,6 +18,7 @@ use crate::components::nav::Nav;
 use crate::pages::{
     account::AccountPage,
     activate::ActivatePage,
+    alerts::AlertsPage,
     api_tokens::ApiTokensPage,
     approvals::{ApprovalDetailPage, ApprovalsPage},
     assignment_extend::ExtendAssignmentPage,
@@ -28,7 +29,7 @@ use crate::pages::{
     emergency::EmergencyPage,
     enroll::EnrollPage,
     home::HomePage,
-    insights::AlertsPage,
+    insights::InsightsPage,
     my_requests::MyRequestsPage,
     my_roles::MyRolesPage,
     not_found::NotFoundPage,
@@ -91,6 +92,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/audit") view=AuditPage />
                     <Route path=path!("/audit/mine") view=MyAuditPage />
+                    <Route path=path!("/insights") view=InsightsPage />
                     <Route path=path!("/insights/alerts") view=AlertsPage />
                     <Route path=path!("/settings/roles") view=RolesPage />
                     <Route path=path!("/settings/roles/:id") view=RolePolicyPage />

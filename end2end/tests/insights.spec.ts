@@ -4,7 +4,7 @@ import { createRole, enrolled, goto, hydrated, invite, makeEligible, signInAsAdm
 const NO_STEP_UP = "Roles that don't require a passkey step-up to activate";
 
 // Runs after foundation.spec.ts, whose first administrator it signs in as.
-test('an administrator sees an alert with where to fix it and tunes the thresholds; an auditor reads but changes nothing', async ({ page: admin, browser }) => {
+test('an administrator sees an alert with where to fix it and tunes the thresholds; an auditor reads alerts and charts but changes nothing', async ({ page: admin, browser }) => {
   await signInAsAdmin(admin);
 
   // A role that activates without a passkey step-up raises an alert.
@@ -54,6 +54,23 @@ test('an administrator sees an alert with where to fix it and tunes the threshol
   await expect(sam.getByLabel('Stale after (days)')).toBeDisabled();
   await expect(sam.getByRole('button', { name: 'Save thresholds' })).toHaveCount(0);
   await expect(sam.getByText('Security Administrators change the thresholds.')).toBeVisible();
+
+  // Sam reads the Insights charts, drawn from the history so far (his own activation included).
+  await sam.getByRole('link', { name: 'Insights', exact: true }).click();
+  await expect(sam.getByRole('heading', { name: 'Insights', level: 1 })).toBeVisible();
+  const section = (heading: string) => sam.locator('section', { has: sam.getByRole('heading', { name: heading }) });
+  const share = section('Eligible share of assignments');
+  await expect(share.getByRole('img', { name: /with the 90 % target/ })).toBeVisible();
+  await expect(share.getByText('target 90 %')).toBeVisible();
+  await expect(share.getByRole('listitem').filter({ hasText: 'Tier 0' })).toContainText(/\d+ % eligible \(\d+ eligible, [1-9]\d* standing\)/);
+  const perDay = section('Activations a day');
+  await expect(perDay.getByText(/[1-9]\d* activations? in the last 30 days/)).toBeVisible();
+  await expect(perDay.locator('rect.bar')).toHaveCount(30);
+  await perDay.getByText('Figures').click();
+  await expect(perDay.locator('tbody tr').last().locator('td')).toHaveText(/^[1-9]\d*$/);
+  await expect(sam.getByRole('img', { name: /Approval latency p50 and p90 by week/ })).toBeVisible();
+  await expect(sam.getByRole('img', { name: /Share of activations ended early/ })).toBeVisible();
+  await expect(section('Access review completion').getByText('target 95 %')).toBeVisible();
 
   // A hand-made request is refused by the server, not just hidden by the page.
   const forged = await sam.request.post('/api/insights/alert-settings', {

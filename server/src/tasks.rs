@@ -100,7 +100,8 @@ pub fn spawn_provisioning(pim: Pim) {
 }
 
 /// Every `seconds` (and at start): lists each connector's downstream members for drift, then
-/// announces high-severity alert findings that appeared since the last pass.
+/// announces high-severity alert findings that appeared since the last pass, and queues the
+/// weekly digest once it is due.
 pub fn spawn_security_checks(pim: Pim, seconds: u64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(seconds));
@@ -120,6 +121,11 @@ pub fn spawn_security_checks(pim: Pim, seconds: u64) {
                 Err(err) => {
                     tracing::error!(error = %err, "alerts not announced; retrying next tick")
                 }
+            }
+            match pim.queue_weekly_digest().await {
+                Ok(true) => tracing::info!("weekly digest queued"),
+                Ok(false) => {}
+                Err(err) => tracing::error!(error = %err, "weekly digest not queued; retrying"),
             }
         }
     });

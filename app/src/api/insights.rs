@@ -1,9 +1,10 @@
-//! Insights → Alerts: what holds now, and the thresholds behind it.
+//! Insights: the charts, and under Alerts what holds now with the thresholds behind it.
 // A server function takes its form's fields as arguments, one per input.
 #![allow(clippy::too_many_arguments)]
 
 use leptos::prelude::*;
 use pim_core::alerts::{Alert, AlertSettings};
+use pim_core::insights::InsightsReport;
 use serde::{Deserialize, Serialize};
 
 use crate::error::AppError;
@@ -16,6 +17,15 @@ pub struct AlertsView {
     pub settings: AlertSettings,
     /// Whether the caller may change the thresholds.
     pub can_edit: bool,
+}
+
+/// Every Insights chart.
+///
+/// **Permissions**: an active role that reads audit or manages security.
+#[server(prefix = "/api", endpoint = "insights/charts")]
+pub async fn insights() -> Result<InsightsReport, AppError> {
+    let me = principal().await?;
+    Ok(pim()?.insights(&me).await?)
 }
 
 /// **Permissions**: an active role that reads audit or manages security.

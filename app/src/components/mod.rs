@@ -1,4 +1,5 @@
 pub mod badges;
+pub mod chart;
 pub mod downstream;
 pub mod emergency;
 pub mod nav;

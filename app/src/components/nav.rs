@@ -60,6 +60,7 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
             </Show>
             <Show when=move || me.can_read_audit>
                 <A href="/audit">"Audit"</A>
+                <A href="/insights">"Insights"</A>
                 <A href="/insights/alerts">"Alerts"</A>
             </Show>
             <Show when=move || me.can_manage_users>

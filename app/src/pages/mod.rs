@@ -1,5 +1,6 @@
 pub mod account;
 pub mod activate;
+pub mod alerts;
 pub mod api_tokens;
 pub mod approvals;
 pub mod assignment_extend;

@@ -91,6 +91,7 @@ pub enum AuditAction {
     ApiTokenRevoked,
     ApiRequestRefused,
     AlertRaised,
+    DigestSent,
 }
 
 impl AuditAction {
@@ -173,6 +174,7 @@ impl AuditAction {
             Self::ApiTokenRevoked => "apiToken.revoked",
             Self::ApiRequestRefused => "api.refused",
             Self::AlertRaised => "insights.alertRaised",
+            Self::DigestSent => "insights.digestSent",
         }
     }
 }

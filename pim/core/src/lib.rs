@@ -18,6 +18,7 @@ pub mod detection;
 pub mod enrollment;
 pub mod error;
 pub mod ids;
+pub mod insights;
 pub mod my_roles;
 pub mod notify;
 pub mod notify_rules;

@@ -49,6 +49,9 @@ pub enum NoticeKind {
     /// A high-severity finding appeared on Insights → Alerts (`role` holds the alert's
     /// title, `person` the item, `text` what to do).
     AlertRaised,
+    /// Monday's summary for Security and Global Administrators (`role` holds the ISO week,
+    /// `text` the digest's lines).
+    WeeklyDigest,
     /// "Send test" in Settings → Notifications.
     Test,
 }
@@ -89,6 +92,7 @@ impl NoticeKind {
             Self::ReviewCompleted => "review_completed",
             Self::BreakGlassUsed => "break_glass_used",
             Self::AlertRaised => "alert_raised",
+            Self::WeeklyDigest => "weekly_digest",
             Self::Test => "test",
         }
     }
@@ -143,6 +147,7 @@ impl Notice {
                 format!("EMERGENCY ACCESS USED: {person} signed in with a break-glass key")
             }
             NoticeKind::AlertRaised => format!("Security alert: {role}: {person}"),
+            NoticeKind::WeeklyDigest => format!("Stint weekly digest, {role}"),
             NoticeKind::Test => "Stint test message".to_owned(),
         }
     }
@@ -161,6 +166,7 @@ impl Notice {
                 | NoticeKind::ReviewReminder
                 | NoticeKind::ReviewCompleted
                 | NoticeKind::AlertRaised
+                | NoticeKind::WeeklyDigest
         ) {
             lines.push(format!("Role: {} (tier {})", self.role, self.tier));
             lines.push(format!("Person: {}", self.person));
@@ -177,8 +183,11 @@ impl Notice {
         } else if let Some(end) = self.ends_at {
             lines.push(format!("Ends: {}", end.utc_text()));
         }
-        if let Some(text) = &self.text {
-            lines.push(format!("Text: {text}"));
+        match &self.text {
+            // The digest's lines are Stint's own, not text someone typed.
+            Some(text) if self.kind == NoticeKind::WeeklyDigest => lines.push(text.clone()),
+            Some(text) => lines.push(format!("Text: {text}")),
+            None => {}
         }
         lines.push(format!("Reference: {}", self.subject_id));
         lines.push(format!("Open in Stint: {}", self.link));

@@ -51,6 +51,27 @@ impl Timestamp {
             .unwrap_or_else(|| self.0.to_string())
     }
 
+    /// "Nov 28": a day on a chart axis, UTC.
+    #[must_use]
+    pub fn short_date(self) -> String {
+        let format = time::macros::format_description!("[month repr:short] [day padding:none]");
+        self.format_utc(format)
+    }
+
+    /// "Nov 2026": a calendar month, UTC.
+    #[must_use]
+    pub fn month_text(self) -> String {
+        let format = time::macros::format_description!("[month repr:short] [year]");
+        self.format_utc(format)
+    }
+
+    fn format_utc(self, format: &[time::format_description::BorrowedFormatItem<'_>]) -> String {
+        time::OffsetDateTime::from_unix_timestamp(self.0)
+            .ok()
+            .and_then(|dt| dt.format(format).ok())
+            .unwrap_or_else(|| self.0.to_string())
+    }
+
     /// Seconds from `self` until `later`; negative when `later` is in the past.
     #[must_use]
     pub const fn seconds_until(self, later: Timestamp) -> i64 {
@@ -102,5 +123,12 @@ mod tests {
             Timestamp::from_unix(1_800_000_000).rfc3339(),
             "2027-01-15T08:00:00Z"
         );
+    }
+
+    #[test]
+    fn chart_axes_name_days_and_months_in_utc() {
+        let t = Timestamp::from_unix(1_800_000_000);
+        assert_eq!(t.short_date(), "Jan 15");
+        assert_eq!(t.month_text(), "Jan 2027");
     }
 }

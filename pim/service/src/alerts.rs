@@ -10,7 +10,7 @@ use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::detection::{outside_business_hours, repeated_failures, unusual_justifications};
 use pim_core::notify::{Notice, NoticeKind};
 use pim_core::principal::Principal;
-use pim_core::role::{BuiltinRole, Permission};
+use pim_core::role::Permission;
 use pim_core::time::DAY;
 use serde_json::json;
 
@@ -74,7 +74,7 @@ impl Pim {
     }
 
     /// Every alert at the clock's now, for the page and for [`Pim::announce_new_alerts`].
-    async fn current_alerts(&self) -> Result<AlertReport, ServiceError> {
+    pub(crate) async fn current_alerts(&self) -> Result<AlertReport, ServiceError> {
         let now = self.now();
         let store = self.store();
         let settings = store.alert_settings().await?;
@@ -136,15 +136,7 @@ impl Pim {
                 link: self.link(&item.link),
                 at: now,
             };
-            let security = [
-                BuiltinRole::SecurityAdministrator.id(),
-                BuiltinRole::GlobalAdministrator.id(),
-            ];
-            let audience = Audience {
-                people: tx.approvers(&[], security, now).await?,
-                extra: Vec::new(),
-                broadcast: true,
-            };
+            let audience = Audience::security_team(&mut tx, true, now).await?;
             self.notify(
                 &mut tx,
                 &format!("alert_raised:{fingerprint}"),

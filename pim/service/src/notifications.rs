@@ -8,7 +8,7 @@ use pim_core::notify::{ChannelConfig, Notice, NoticeKind};
 use pim_core::notify_rules::{MatrixEvent, RecipientClass};
 use pim_core::policy::RolePolicy;
 use pim_core::principal::Principal;
-use pim_core::role::Permission;
+use pim_core::role::{BuiltinRole, Permission};
 use pim_core::text::parse_single_line;
 use pim_core::{Timestamp, UserId};
 use pim_store::Tx;
@@ -26,6 +26,26 @@ pub(crate) struct Audience {
     pub people: Vec<UserId>,
     pub extra: Vec<String>,
     pub broadcast: bool,
+}
+
+impl Audience {
+    /// Everyone who holds (or may activate) Security Administrator or Global Administrator:
+    /// who hears of security alerts and gets the weekly digest.
+    pub(crate) async fn security_team(
+        tx: &mut Tx,
+        broadcast: bool,
+        now: Timestamp,
+    ) -> Result<Self, ServiceError> {
+        let roles = [
+            BuiltinRole::SecurityAdministrator.id(),
+            BuiltinRole::GlobalAdministrator.id(),
+        ];
+        Ok(Self {
+            people: tx.approvers(&[], roles, now).await?,
+            extra: Vec::new(),
+            broadcast,
+        })
+    }
 }
 
 /// What Settings → Notifications shows: channels without their secrets, and the outbox's

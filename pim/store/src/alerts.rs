@@ -48,7 +48,7 @@ impl Store {
             sqlx::query_as::<_, (String, i64)>(
                 "SELECT role_id, COUNT(*) FROM activations \
                  WHERE starts_at >= $1 AND starts_at <= $2 \
-                 AND state IN ('active', 'ended', 'expired') GROUP BY role_id",
+                 AND state IN ('active', 'ended') GROUP BY role_id",
             )
             .bind(week_ago)
             .bind(now.unix())
@@ -84,7 +84,7 @@ impl Store {
                  FROM assignments a JOIN users u ON u.id = a.user_id \
                  JOIN roles r ON r.id = a.role_id \
                  LEFT JOIN (SELECT user_id, role_id, MAX(starts_at) AS at FROM activations \
-                    WHERE state IN ('active', 'ended', 'expired') GROUP BY user_id, role_id) last \
+                    WHERE state IN ('active', 'ended') GROUP BY user_id, role_id) last \
                    ON last.user_id = a.user_id AND last.role_id = a.role_id \
                  WHERE a.removed_at IS NULL AND (a.ends_at IS NULL OR a.ends_at > $1) \
                  AND u.status = 'active' ORDER BY u.display_name, r.name",
@@ -105,6 +105,18 @@ impl Store {
             .fetch_one(pool)
             .await?
         }))
+    }
+
+    /// Whether a finding (or a digest) with this fingerprint was already announced.
+    pub async fn was_announced(&self, fingerprint: &str) -> Result<bool, StoreError> {
+        Ok(on_pool!(self.db(), |pool| {
+            sqlx::query_scalar::<_, i64>(
+                "SELECT COUNT(*) FROM raised_alerts WHERE fingerprint = $1",
+            )
+            .bind(fingerprint)
+            .fetch_one(pool)
+            .await?
+        }) > 0)
     }
 
     /// The thresholds in force: the saved ones, or the defaults.

@@ -25,6 +25,7 @@ mod detection;
 pub mod emergency_uses;
 pub mod enrollment;
 mod error;
+mod insights;
 pub mod metrics;
 pub mod notifications;
 mod passkeys;
