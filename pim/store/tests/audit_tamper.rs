@@ -147,3 +147,29 @@ async fn a_log_verified_with_another_key_is_reported_as_altered_from_the_first_e
     assert_eq!(report.broken, Some(BrokenLink::Altered { seq: 1 }));
     assert_eq!(report.checked, 0);
 }
+
+#[tokio::test]
+async fn a_break_past_the_first_read_batch_is_reported_with_the_links_checked_before_it() {
+    // Verify reads 10,000 events at a time; this log spans two reads.
+    let store = Store::new(fresh_db().await.unwrap(), KEY);
+    let mut tx = store.begin().await.unwrap();
+    for i in 1..=10_005 {
+        let event = AuditEvent::success(AuditAction::UserCreated, None)
+            .with_details(serde_json::json!({ "n": i }));
+        tx.append_audit(&event, Timestamp::from_unix(1_000 + i))
+            .await
+            .unwrap();
+    }
+    tx.commit().await.unwrap();
+    let intact = store.verify_audit(vec![]).await.unwrap();
+    assert_eq!((intact.checked, intact.broken), (10_005, None));
+
+    side_door(
+        &store,
+        r#"UPDATE audit_events SET details = '{"n":0}' WHERE seq = 10003"#,
+    )
+    .await;
+    let report = store.verify_audit(vec![]).await.unwrap();
+    assert_eq!(report.broken, Some(BrokenLink::Altered { seq: 10_003 }));
+    assert_eq!(report.checked, 10_002);
+}
