@@ -59,8 +59,8 @@ pub fn Nav(me: Option<MeView>) -> impl IntoView {
                 <A href="/settings/reviews">"Access reviews"</A>
             </Show>
             <Show when=move || me.can_read_audit>
-                <A href="/audit">"Audit"</A>
-                <A href="/insights">"Insights"</A>
+                <A href="/audit" exact=true>"Audit"</A>
+                <A href="/insights" exact=true>"Insights"</A>
                 <A href="/insights/alerts">"Alerts"</A>
             </Show>
             <Show when=move || me.can_manage_users>
