@@ -33,7 +33,19 @@ test('an administrator sees an alert with where to fix it and tunes the threshol
   await goto(admin, '/insights/alerts');
   await expect(admin.getByLabel('Stale after (days)')).toHaveValue('60');
 
-  // Sam, a Security Reader, activates his role and reads the log and the alerts.
+  // The holiday calendar takes real dates only, and keeps them sorted.
+  await hydrated(admin);
+  await admin.getByLabel('Holidays').fill('2026-13-01');
+  await admin.getByRole('button', { name: 'Save thresholds' }).click();
+  await expect(admin.getByRole('alert')).toContainText('Holidays');
+  await admin.getByLabel('Holidays').fill('2027-01-01, 2026-12-25');
+  await admin.getByRole('button', { name: 'Save thresholds' }).click();
+  await expect(admin.getByRole('status')).toContainText('Thresholds saved.');
+  await goto(admin, '/insights/alerts');
+  await expect(admin.getByLabel('Holidays')).toHaveValue('2026-12-25, 2027-01-01');
+
+  // Sam, a Security Reader, activates his role and reads the log (both threshold changes)
+  // and the alerts.
   const samLink = await invite(admin, 'Sam Auditor', 'sam@example.org');
   await makeEligible(admin, 'sam@example.org', 'Security Reader');
   const sam = await enrolled(browser, samLink, 'Sam Auditor');
@@ -45,7 +57,7 @@ test('an administrator sees an alert with where to fix it and tunes the threshol
   await expect(sam).toHaveURL(/\/roles\?tab=active$/);
 
   await goto(sam, '/audit?action=insights.alertSettingsUpdated');
-  await expect(sam.getByRole('row', { name: /insights\.alertSettingsUpdated/ })).toHaveCount(1);
+  await expect(sam.getByRole('row', { name: /insights\.alertSettingsUpdated/ })).toHaveCount(2);
   await sam.getByRole('button', { name: 'Verify the chain' }).click();
   await expect(sam.getByText(/The audit log is intact: \d+ events verified/)).toBeVisible();
 
@@ -75,7 +87,7 @@ test('an administrator sees an alert with where to fix it and tunes the threshol
   // A hand-made request is refused by the server, not just hidden by the page.
   const forged = await sam.request.post('/api/insights/alert-settings', {
     headers: { origin: new URL(sam.url()).origin, accept: 'application/json' },
-    form: { stale_after_days: '7', tier0_max_holders: '1000', tier0_max_percent: '100', activations_per_week: '10000', drill_overdue_days: '90', business_time_zone: 'UTC', business_start_hour: '0', business_end_hour: '24' },
+    form: { stale_after_days: '7', tier0_max_holders: '1000', tier0_max_percent: '100', activations_per_week: '10000', drill_overdue_days: '90', business_time_zone: 'UTC', business_start_hour: '0', business_end_hour: '24', holidays: '' },
   });
   expect(forged.status()).toBe(403);
   await goto(admin, '/insights/alerts');

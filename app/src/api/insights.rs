@@ -51,6 +51,7 @@ pub async fn save_alert_settings(
     business_time_zone: String,
     business_start_hour: String,
     business_end_hour: String,
+    holidays: String,
 ) -> Result<AlertSettings, AppError> {
     let me = principal().await?;
     let form = pim_service::alerts::AlertSettingsForm {
@@ -62,6 +63,7 @@ pub async fn save_alert_settings(
         business_time_zone,
         business_start_hour,
         business_end_hour,
+        holidays,
     };
     Ok(pim()?.save_alert_settings(&me, &form).await?)
 }

@@ -83,6 +83,7 @@ fn Thresholds(
                 <label>"Business hours time zone "<input name="business_time_zone" value=s.business_time_zone.clone() placeholder="e.g. Europe/Berlin" /></label>
                 <label>"Business day starts (hour) "<input name="business_start_hour" value=s.business_start_hour inputmode="numeric" /></label>
                 <label>"Business day ends (hour) "<input name="business_end_hour" value=s.business_end_hour inputmode="numeric" /></label>
+                <label>"Holidays "<input name="holidays" value=s.holidays.join(", ") placeholder="2026-12-25, 2027-01-01" /></label>
                 {can_edit.then(|| view! { <button type="submit" class="button">"Save thresholds"</button> })}
             </fieldset>
         </ActionForm>

@@ -34,6 +34,40 @@ pub struct AlertSettings {
     pub business_start_hour: i64,
     #[serde(default = "default_business_end")]
     pub business_end_hour: i64,
+    /// Public holidays ("2026-12-25", in the business time zone): every hour of them is
+    /// outside business hours. Sorted, without repeats.
+    #[serde(default)]
+    pub holidays: Vec<String>,
+}
+
+/// The most holidays the calendar keeps (a few years of them).
+pub const MAX_HOLIDAYS: usize = 200;
+
+/// Holidays as typed ("2026-12-25, 2027-01-01", commas, spaces or lines between), sorted
+/// and without repeats; the reason when one is not a real date.
+pub fn parse_holidays(text: &str) -> Result<Vec<String>, &'static str> {
+    const REASON: &str = "dates as YYYY-MM-DD, separated by commas";
+    let real_date = |d: &str| -> Option<String> {
+        let mut parts = d.splitn(3, '-');
+        let (y, m, day) = (parts.next()?, parts.next()?, parts.next()?);
+        if y.len() != 4 || m.len() != 2 || day.len() != 2 {
+            return None;
+        }
+        let month = time::Month::try_from(m.parse::<u8>().ok()?).ok()?;
+        time::Date::from_calendar_date(y.parse().ok()?, month, day.parse().ok()?).ok()?;
+        Some(d.to_owned())
+    };
+    let mut dates = text
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|d| !d.is_empty())
+        .map(|d| real_date(d).ok_or(REASON))
+        .collect::<Result<Vec<_>, _>>()?;
+    dates.sort();
+    dates.dedup();
+    if dates.len() > MAX_HOLIDAYS {
+        return Err("at most 200 dates");
+    }
+    Ok(dates)
 }
 
 fn default_time_zone() -> String {
@@ -63,6 +97,7 @@ impl Default for AlertSettings {
             business_time_zone: default_time_zone(),
             business_start_hour: default_business_start(),
             business_end_hour: default_business_end(),
+            holidays: Vec::new(),
         }
     }
 }

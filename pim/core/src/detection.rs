@@ -133,6 +133,8 @@ pub struct LocalRequest {
     pub hour: i64,
     /// How the local time reads, e.g. "Sat 2026-11-28 03:12 Europe/Berlin".
     pub local_text: String,
+    /// The local date, "2026-11-28", to match against the holiday calendar.
+    pub date: String,
 }
 
 /// Monday to Friday, from `start` (inclusive) to `end` (exclusive) o'clock.
@@ -143,10 +145,17 @@ pub fn within_business_hours(weekday: u8, hour: i64, start: i64, end: i64) -> bo
 
 /// Requests made outside business hours.
 #[must_use]
-pub fn outside_business_hours(requests: &[LocalRequest], start: i64, end: i64) -> Option<Alert> {
+pub fn outside_business_hours(
+    requests: &[LocalRequest],
+    start: i64,
+    end: i64,
+    holidays: &[String],
+) -> Option<Alert> {
     let affected: Vec<Affected> = requests
         .iter()
-        .filter(|r| !within_business_hours(r.weekday, r.hour, start, end))
+        .filter(|r| {
+            !within_business_hours(r.weekday, r.hour, start, end) || holidays.contains(&r.date)
+        })
         .map(|r| Affected {
             label: format!("{} for {} at {}", r.person, r.role, r.local_text),
             link: "/audit?action=role.selfActivate".into(),
@@ -156,8 +165,9 @@ pub fn outside_business_hours(requests: &[LocalRequest], start: i64, end: i64) -
         kind: AlertKind::OutsideBusinessHours,
         severity: Severity::Low,
         summary: format!(
-            "{} activation request(s) in the last 7 days outside {start:02}:00–{end:02}:00, Monday to Friday.",
-            affected.len()
+            "{} activation request(s) in the last 7 days outside {start:02}:00–{end:02}:00, Monday to Friday{}.",
+            affected.len(),
+            if holidays.is_empty() { "" } else { ", or on a holiday" }
         ),
         affected,
     })
@@ -221,10 +231,49 @@ mod tests {
             weekday,
             hour,
             local_text: format!("day {weekday} {hour}:00"),
+            date: format!("2026-12-2{weekday}"),
         };
-        let alert = outside_business_hours(&[at(2, 10), at(7, 3)], 8, 18).unwrap();
+        let alert = outside_business_hours(&[at(2, 10), at(7, 3)], 8, 18, &[]).unwrap();
         assert_eq!(alert.affected.len(), 1);
         assert_eq!(alert.affected[0].label, "Ada for On-call at day 7 3:00");
+        assert!(
+            alert.summary.ends_with("Monday to Friday."),
+            "{}",
+            alert.summary
+        );
+    }
+
+    #[test]
+    fn every_hour_of_a_holiday_is_outside_business_hours() {
+        let christmas = LocalRequest {
+            person: "Ada".into(),
+            role: "On-call".into(),
+            weekday: 5,
+            hour: 10,
+            local_text: "Fri 2026-12-25 10:00 UTC".into(),
+            date: "2026-12-25".into(),
+        };
+        let requests = [christmas];
+        assert!(outside_business_hours(&requests, 8, 18, &["2026-12-24".into()]).is_none());
+        let alert = outside_business_hours(&requests, 8, 18, &["2026-12-25".into()]).unwrap();
+        assert_eq!(alert.affected.len(), 1);
+        assert!(
+            alert.summary.ends_with("or on a holiday."),
+            "{}",
+            alert.summary
+        );
+    }
+
+    #[test]
+    fn holidays_are_real_dates_kept_sorted_once() {
+        use crate::alerts::parse_holidays;
+        assert_eq!(
+            parse_holidays("2027-01-01, 2026-12-25\n2026-12-25").unwrap(),
+            ["2026-12-25", "2027-01-01"]
+        );
+        assert_eq!(parse_holidays("  ").unwrap(), Vec::<String>::new());
+        assert!(parse_holidays("2026-02-30").is_err());
+        assert!(parse_holidays("25.12.2026").is_err());
     }
 
     #[test]

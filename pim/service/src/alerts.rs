@@ -4,7 +4,7 @@
 use pim_core::Timestamp;
 use pim_core::alerts::{
     Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, announced_findings, break_glass_alerts,
-    drift_alert, emergency_use_alert, evaluate, fingerprint,
+    drift_alert, emergency_use_alert, evaluate, fingerprint, parse_holidays,
 };
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::detection::{outside_business_hours, repeated_failures, unusual_justifications};
@@ -37,6 +37,8 @@ pub struct AlertSettingsForm {
     pub business_time_zone: String,
     pub business_start_hour: String,
     pub business_end_hour: String,
+    /// "2026-12-25, 2027-01-01": dates in the business time zone.
+    pub holidays: String,
 }
 
 impl AlertSettingsForm {
@@ -55,6 +57,8 @@ impl AlertSettingsForm {
             business_time_zone: self.business_time_zone.trim().to_owned(),
             business_start_hour: number(&self.business_start_hour, "Business day starts (hour)")?,
             business_end_hour: number(&self.business_end_hour, "Business day ends (hour)")?,
+            holidays: parse_holidays(&self.holidays)
+                .map_err(|reason| invalid("Holidays", reason))?,
         };
         business_hours::time_zone(&settings.business_time_zone)?;
         settings
@@ -175,7 +179,7 @@ impl Pim {
             emergency_use_alert(&uses),
             unusual_justifications(&requests),
             repeated_failures(&failures),
-            outside_business_hours(&local, start, end),
+            outside_business_hours(&local, start, end, &settings.holidays),
         ]
         .into_iter()
         .flatten()

@@ -32,6 +32,7 @@ pub(crate) fn localise(requests: &[RequestFacts], tz: &TimeZone, name: &str) -> 
                 weekday: u8::try_from(local.weekday().to_monday_one_offset()).ok()?,
                 hour: i64::from(local.hour()),
                 local_text: format!("{} {name}", local.strftime("%a %Y-%m-%d %H:%M")),
+                date: local.strftime("%Y-%m-%d").to_string(),
             })
         })
         .collect()

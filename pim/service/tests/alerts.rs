@@ -43,6 +43,7 @@ fn thresholds(stale: &str, per_week: &str) -> AlertSettingsForm {
         business_time_zone: "UTC".into(),
         business_start_hour: "0".into(),
         business_end_hour: "24".into(),
+        holidays: String::new(),
     }
 }
 

@@ -122,6 +122,7 @@ async fn a_repeated_justification_and_repeated_step_up_failures_raise_alerts_for
         business_time_zone: "Mars/Olympus_Mons".into(),
         business_start_hour: "10".into(),
         business_end_hour: "18".into(),
+        holidays: String::new(),
     };
     let admin_now = refreshed(&f, &admin).await;
     let bad = f.pim.save_alert_settings(&admin_now, &thresholds).await;
@@ -141,6 +142,26 @@ async fn a_repeated_justification_and_repeated_step_up_failures_raise_alerts_for
         "Ada for On-call at Fri 2027-01-15 09:00 Europe/Berlin"
     );
     assert_eq!(early.affected.len(), 1, "{:?}", early.affected);
+
+    // A holiday that day makes every one of her requests after-hours; a date that does not
+    // exist names its field and keeps the saved calendar.
+    thresholds.holidays = "2027-02-30".into();
+    let bad = f.pim.save_alert_settings(&admin_now, &thresholds).await;
+    assert!(
+        matches!(&bad, Err(e) if e.to_string().starts_with("Holidays")),
+        "{bad:?}"
+    );
+    thresholds.holidays = "2026-12-25, 2027-01-15".into();
+    let saved = f.pim.save_alert_settings(&admin_now, &thresholds).await;
+    assert_eq!(saved.unwrap().holidays, ["2026-12-25", "2027-01-15"]);
+    let report = f.pim.alerts(&admin_now).await.unwrap().alerts;
+    let holiday = find(&report, AlertKind::OutsideBusinessHours).expect("a holiday");
+    assert!(holiday.affected.len() > 1, "{:?}", holiday.affected);
+    assert!(
+        holiday.summary.ends_with("or on a holiday."),
+        "{}",
+        holiday.summary
+    );
 
     f.clock.advance(8 * DAY);
     let later = alerts_now(&f, &admin, &mut admin_key).await;
