@@ -267,7 +267,38 @@ pub fn canonical_parts(
     subject_user_id: Option<&str>,
     details: &serde_json::Value,
 ) -> String {
-    serde_json::json!([seq, at, action, outcome, actor_id, subject_user_id, details]).to_string()
+    canonical_text(
+        seq,
+        at,
+        action,
+        outcome,
+        actor_id,
+        subject_user_id,
+        &details.to_string(),
+    )
+}
+
+/// [`canonical_parts`] with the details already serialised: the JSON array
+/// `[seq, at, action, outcome, actor_id, subject_user_id, details]`, compact. The writer stores
+/// exactly this details text, so a verifier can hash a stored row without parsing it.
+#[must_use]
+pub fn canonical_text(
+    seq: i64,
+    at: i64,
+    action: &str,
+    outcome: &str,
+    actor_id: Option<&str>,
+    subject_user_id: Option<&str>,
+    details: &str,
+) -> String {
+    let fields = (seq, at, action, outcome, actor_id, subject_user_id);
+    // A tuple of numbers, strings and options always serialises, as a compact JSON array.
+    let mut text = serde_json::to_string(&fields).unwrap_or_default();
+    text.pop();
+    text.push(',');
+    text.push_str(details);
+    text.push(']');
+    text
 }
 
 /// `HMAC-SHA256(key, prev_hash ‖ canonical)`, hex-encoded. The key lives outside the database,

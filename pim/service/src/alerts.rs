@@ -68,12 +68,19 @@ impl AlertSettingsForm {
     }
 }
 
+/// Alerts and Insights are for auditors and security administrators.
+pub(crate) fn require_insights_reader(who: &Principal) -> Result<(), ServiceError> {
+    if who.can(Permission::ReadAudit) || who.can(Permission::ManageSecurity) {
+        Ok(())
+    } else {
+        Err(ServiceError::Forbidden)
+    }
+}
+
 impl Pim {
     /// Every alert that holds at the service clock's now.
     pub async fn alerts(&self, who: &Principal) -> Result<AlertReport, ServiceError> {
-        if !who.can(Permission::ReadAudit) && !who.can(Permission::ManageSecurity) {
-            return Err(ServiceError::Forbidden);
-        }
+        require_insights_reader(who)?;
         self.current_alerts().await
     }
 

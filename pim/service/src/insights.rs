@@ -6,9 +6,9 @@ use pim_core::insights::{
     approval_latency, completion_by_month, early_deactivation, eligible_share,
 };
 use pim_core::principal::Principal;
-use pim_core::role::Permission;
 use pim_core::time::DAY;
 
+use crate::alerts::require_insights_reader;
 use crate::{Pim, ServiceError};
 
 /// How far before a chart's window a request may have been made and still end, be decided or
@@ -22,9 +22,7 @@ const REVIEW_LOOKBACK_DAYS: i64 = 2 * 366;
 impl Pim {
     /// Every Insights chart at the clock's now, for auditors and security administrators.
     pub async fn insights(&self, who: &Principal) -> Result<InsightsReport, ServiceError> {
-        if !who.can(Permission::ReadAudit) && !who.can(Permission::ManageSecurity) {
-            return Err(ServiceError::Forbidden);
-        }
+        require_insights_reader(who)?;
         self.insights_report().await
     }
 

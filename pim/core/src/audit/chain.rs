@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-use super::{GENESIS_HASH, canonical_parts, chain_hash};
+use super::{GENESIS_HASH, canonical_text, chain_hash};
 
 /// An audit row as stored, borrowed from whatever read it.
 #[derive(Debug, Clone, Copy)]
@@ -17,6 +17,21 @@ pub struct StoredLink<'a> {
     pub details: &'a str,
     pub prev_hash: &'a str,
     pub hash: &'a str,
+}
+
+impl StoredLink<'_> {
+    /// What the writer hashed for this row, with `details` as the details text.
+    fn canonical(&self, details: &str) -> String {
+        canonical_text(
+            self.seq,
+            self.at,
+            self.action,
+            self.outcome,
+            self.actor_id,
+            self.subject_user_id,
+            details,
+        )
+    }
 }
 
 /// A chain head written outside the database; a later chain must still contain it.
@@ -85,18 +100,10 @@ impl<'k> ChainVerifier<'k> {
         // The writer stores details exactly as it hashed them, so hashing the stored text as
         // it is proves an untampered row without parsing it. The prefix's fields are JSON
         // encoded, which no details text can imitate, so a match proves every column.
-        if chain_hash(self.key, link.prev_hash, &as_stored(link)) != link.hash {
+        if chain_hash(self.key, link.prev_hash, &link.canonical(link.details)) != link.hash {
             let details: serde_json::Value = serde_json::from_str(link.details)
                 .map_err(|_| BrokenLink::Unreadable { seq: link.seq })?;
-            let canonical = canonical_parts(
-                link.seq,
-                link.at,
-                link.action,
-                link.outcome,
-                link.actor_id,
-                link.subject_user_id,
-                &details,
-            );
+            let canonical = link.canonical(&details.to_string());
             if chain_hash(self.key, link.prev_hash, &canonical) != link.hash {
                 return Err(BrokenLink::Altered { seq: link.seq });
             }
@@ -131,26 +138,6 @@ impl<'k> ChainVerifier<'k> {
         }
         Ok(last)
     }
-}
-
-/// The canonical form with the details text as stored: what [`canonical_parts`] produces
-/// whenever the text is the canonical serialisation, as the writer stores it.
-fn as_stored(link: &StoredLink<'_>) -> String {
-    let fields = (
-        link.seq,
-        link.at,
-        link.action,
-        link.outcome,
-        link.actor_id,
-        link.subject_user_id,
-    );
-    // A tuple of numbers, strings and options always serialises.
-    let mut text = serde_json::to_string(&fields).unwrap_or_default();
-    text.pop();
-    text.push(',');
-    text.push_str(link.details);
-    text.push(']');
-    text
 }
 
 #[cfg(test)]
@@ -217,7 +204,7 @@ mod tests {
             hash: "",
         };
         assert_eq!(
-            as_stored(&row),
+            row.canonical(row.details),
             e.canonical(7, Timestamp::from_unix(1_800_000_000))
         );
     }
