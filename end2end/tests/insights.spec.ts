@@ -87,7 +87,7 @@ test('an administrator sees an alert with where to fix it and tunes the threshol
   // A hand-made request is refused by the server, not just hidden by the page.
   const forged = await sam.request.post('/api/insights/alert-settings', {
     headers: { origin: new URL(sam.url()).origin, accept: 'application/json' },
-    form: { stale_after_days: '7', tier0_max_holders: '1000', tier0_max_percent: '100', activations_per_week: '10000', drill_overdue_days: '90', business_time_zone: 'UTC', business_start_hour: '0', business_end_hour: '24', holidays: '' },
+    form: { stale_after_days: '7', tier0_max_holders: '1000', tier0_max_percent: '100', activations_per_week: '10000', drill_overdue_days: '90', business_time_zone: 'UTC', business_start_hour: '0', business_end_hour: '24', holidays: '', notify_from: 'Low' },
   });
   expect(forged.status()).toBe(403);
   await goto(admin, '/insights/alerts');

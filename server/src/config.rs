@@ -28,7 +28,7 @@ pub struct Settings {
     /// directory (when it moved).
     pub audit_checkpoint_seconds: u64,
     /// How often each connector's downstream members are listed for drift and new
-    /// high-severity alert findings are announced.
+    /// alert findings are announced.
     pub drift_check_seconds: u64,
     /// `host:port` of a syslog receiver (RFC 5424 over TCP) that gets every audit event;
     /// empty for none.

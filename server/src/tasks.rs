@@ -100,8 +100,8 @@ pub fn spawn_provisioning(pim: Pim) {
 }
 
 /// Every `seconds` (and at start): lists each connector's downstream members for drift, then
-/// announces high-severity alert findings that appeared since the last pass, and queues the
-/// weekly digest once it is due.
+/// announces the alert findings (of the chosen severity and up) that appeared since the last
+/// pass, and queues the weekly digest once it is due.
 pub fn spawn_security_checks(pim: Pim, seconds: u64) {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(tokio::time::Duration::from_secs(seconds));

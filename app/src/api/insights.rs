@@ -52,6 +52,7 @@ pub async fn save_alert_settings(
     business_start_hour: String,
     business_end_hour: String,
     holidays: String,
+    notify_from: String,
 ) -> Result<AlertSettings, AppError> {
     let me = principal().await?;
     let form = pim_service::alerts::AlertSettingsForm {
@@ -64,6 +65,7 @@ pub async fn save_alert_settings(
         business_start_hour,
         business_end_hour,
         holidays,
+        notify_from,
     };
     Ok(pim()?.save_alert_settings(&me, &form).await?)
 }

@@ -3,7 +3,7 @@
 
 use leptos::prelude::*;
 use leptos_meta::Title;
-use pim_core::alerts::{Alert, AlertSettings};
+use pim_core::alerts::{Alert, AlertSettings, Severity};
 
 use crate::api::insights::{SaveAlertSettings, alerts};
 use crate::pages::LoadError;
@@ -84,6 +84,14 @@ fn Thresholds(
                 <label>"Business day starts (hour) "<input name="business_start_hour" value=s.business_start_hour inputmode="numeric" /></label>
                 <label>"Business day ends (hour) "<input name="business_end_hour" value=s.business_end_hour inputmode="numeric" /></label>
                 <label>"Holidays "<input name="holidays" value=s.holidays.join(", ") placeholder="2026-12-25, 2027-01-01" /></label>
+                <label>"Notify from severity "
+                    <select name="notify_from">
+                        {Severity::ALL.map(|level| view! {
+                            <option value=level.label() selected=level == s.notify_from>{level.label()}</option>
+                        })}
+                    </select>
+                </label>
+                <p class="hint">"New findings of this severity or higher go to Security and Global Administrators and every channel as they appear."</p>
                 {can_edit.then(|| view! { <button type="submit" class="button">"Save thresholds"</button> })}
             </fieldset>
         </ActionForm>

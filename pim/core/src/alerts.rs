@@ -38,6 +38,14 @@ pub struct AlertSettings {
     /// outside business hours. Sorted, without repeats.
     #[serde(default)]
     pub holidays: Vec<String>,
+    /// Findings of this severity or a higher one are announced to the security team as they
+    /// appear; the others wait on the Alerts page.
+    #[serde(default = "default_notify_from")]
+    pub notify_from: Severity,
+}
+
+const fn default_notify_from() -> Severity {
+    Severity::Medium
 }
 
 /// The most holidays the calendar keeps (a few years of them).
@@ -98,6 +106,7 @@ impl Default for AlertSettings {
             business_start_hour: default_business_start(),
             business_end_hour: default_business_end(),
             holidays: Vec::new(),
+            notify_from: default_notify_from(),
         }
     }
 }
@@ -138,6 +147,8 @@ pub enum Severity {
 }
 
 impl Severity {
+    pub const ALL: [Self; 3] = [Self::High, Self::Medium, Self::Low];
+
     #[must_use]
     pub const fn label(self) -> &'static str {
         match self {
@@ -145,6 +156,12 @@ impl Severity {
             Self::Medium => "Medium",
             Self::Low => "Low",
         }
+    }
+
+    /// The severity a form names by its label.
+    #[must_use]
+    pub fn from_label(label: &str) -> Option<Self> {
+        Self::ALL.into_iter().find(|s| s.label() == label.trim())
     }
 }
 
@@ -278,6 +295,34 @@ pub struct AssignmentFacts {
 pub struct Affected {
     pub label: String,
     pub link: String,
+    /// What stays the same while this finding lasts, when the label holds a count that
+    /// grows (failures today, activations this week): announced once per key.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub key: Option<String>,
+}
+
+impl Affected {
+    #[must_use]
+    pub fn new(label: String, link: impl Into<String>) -> Self {
+        Self {
+            label,
+            link: link.into(),
+            key: None,
+        }
+    }
+
+    /// Announced once per `key` rather than once per label.
+    #[must_use]
+    pub fn keyed(mut self, key: String) -> Self {
+        self.key = Some(key);
+        self
+    }
+
+    /// What identifies this finding for announcing it once.
+    #[must_use]
+    pub fn identity(&self) -> &str {
+        self.key.as_deref().unwrap_or(&self.label)
+    }
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,11 +343,15 @@ pub fn fingerprint(kind: AlertKind, label: &str) -> String {
     hex::encode(&digest[..16])
 }
 
-/// The findings worth interrupting someone for: those of high-severity alerts.
-pub fn announced_findings(alerts: &[Alert]) -> impl Iterator<Item = (&Alert, &Affected)> {
+/// The findings worth interrupting someone for: those of alerts at least as severe as
+/// `from` (High is the most severe).
+pub fn announced_findings(
+    alerts: &[Alert],
+    from: Severity,
+) -> impl Iterator<Item = (&Alert, &Affected)> {
     alerts
         .iter()
-        .filter(|a| a.severity == Severity::High)
+        .filter(move |a| a.severity <= from)
         .flat_map(|a| a.affected.iter().map(move |item| (a, item)))
 }
 
@@ -320,7 +369,7 @@ pub fn evaluate(
         permanent_active(assignments),
         stale(assignments, settings, now),
         too_many_tier_zero(assignments, people, settings),
-        frequent(roles, settings),
+        frequent(roles, settings, now),
     ]
     .into_iter()
     .flatten()
@@ -347,10 +396,7 @@ pub fn break_glass_alerts(
             summary: format!("{} gap(s) in emergency access.", warnings.len()),
             affected: warnings
                 .into_iter()
-                .map(|label| Affected {
-                    label,
-                    link: PAGE.into(),
-                })
+                .map(|label| Affected::new(label, PAGE))
                 .collect(),
         });
     }
@@ -359,15 +405,17 @@ pub fn break_glass_alerts(
         .filter(|a| a.active)
         .flat_map(|a| a.keys.iter().map(move |k| (a, k)))
         .filter(|(_, k)| k.drill_overdue(now, settings.drill_overdue_days))
-        .map(|(a, k)| Affected {
-            label: format!(
-                "{}: {} (last drill {})",
-                a.display_name,
-                k.label,
-                k.last_validated_at
-                    .map_or_else(|| "never".into(), Timestamp::utc_text)
-            ),
-            link: PAGE.into(),
+        .map(|(a, k)| {
+            Affected::new(
+                format!(
+                    "{}: {} (last drill {})",
+                    a.display_name,
+                    k.label,
+                    k.last_validated_at
+                        .map_or_else(|| "never".into(), Timestamp::utc_text)
+                ),
+                PAGE,
+            )
         })
         .collect();
     if !overdue.is_empty() {
@@ -400,15 +448,17 @@ pub fn emergency_use_alert(uses: &[EmergencyUse]) -> Option<Alert> {
         ),
         affected: uses
             .iter()
-            .map(|u| Affected {
-                label: format!(
-                    "{} with key {} at {}: {}",
-                    u.account,
-                    u.key_label,
-                    u.started_at.utc_text(),
-                    u.justification.as_deref().unwrap_or("no justification yet")
-                ),
-                link: "/audit?action=breakGlass.signedIn".into(),
+            .map(|u| {
+                Affected::new(
+                    format!(
+                        "{} with key {} at {}: {}",
+                        u.account,
+                        u.key_label,
+                        u.started_at.utc_text(),
+                        u.justification.as_deref().unwrap_or("no justification yet")
+                    ),
+                    "/audit?action=breakGlass.signedIn",
+                )
             })
             .collect(),
     })
@@ -426,15 +476,17 @@ pub fn drift_alert(findings: &[DriftFinding]) -> Option<Alert> {
         ),
         affected: findings
             .iter()
-            .map(|f| Affected {
-                label: format!(
-                    "{} holds {} through {} (seen since {})",
-                    f.member,
-                    f.role,
-                    f.connector,
-                    f.first_seen_at.utc_text()
-                ),
-                link: "/settings/connectors".into(),
+            .map(|f| {
+                Affected::new(
+                    format!(
+                        "{} holds {} through {} (seen since {})",
+                        f.member,
+                        f.role,
+                        f.connector,
+                        f.first_seen_at.utc_text()
+                    ),
+                    "/settings/connectors",
+                )
             })
             .collect(),
     })
@@ -460,9 +512,11 @@ fn step_up_not_required(roles: &[RoleFacts]) -> Option<Alert> {
         ),
         affected: found
             .iter()
-            .map(|r| Affected {
-                label: format!("{} (tier {})", r.name, r.tier.level()),
-                link: role_link(r.id),
+            .map(|r| {
+                Affected::new(
+                    format!("{} (tier {})", r.name, r.tier.level()),
+                    role_link(r.id),
+                )
             })
             .collect(),
     })
@@ -482,10 +536,7 @@ fn permanent_active(assignments: &[AssignmentFacts]) -> Option<Alert> {
         ),
         affected: found
             .iter()
-            .map(|a| Affected {
-                label: format!("{}: {}", a.person, a.role),
-                link: "/settings/assignments".into(),
-            })
+            .map(|a| Affected::new(format!("{}: {}", a.person, a.role), "/settings/assignments"))
             .collect(),
     })
 }
@@ -515,15 +566,17 @@ fn stale(
         ),
         affected: found
             .iter()
-            .map(|a| Affected {
-                label: format!(
-                    "{}: {} (last activated {})",
-                    a.person,
-                    a.role,
-                    a.last_activated
-                        .map_or_else(|| "never".into(), Timestamp::utc_text)
-                ),
-                link: role_link(a.role_id),
+            .map(|a| {
+                Affected::new(
+                    format!(
+                        "{}: {} (last activated {})",
+                        a.person,
+                        a.role,
+                        a.last_activated
+                            .map_or_else(|| "never".into(), Timestamp::utc_text)
+                    ),
+                    role_link(a.role_id),
+                )
             })
             .collect(),
     })
@@ -552,15 +605,12 @@ fn too_many_tier_zero(
         ),
         affected: holders
             .iter()
-            .map(|p| Affected {
-                label: (*p).to_owned(),
-                link: "/settings/assignments".into(),
-            })
+            .map(|p| Affected::new((*p).to_owned(), "/settings/assignments"))
             .collect(),
     })
 }
 
-fn frequent(roles: &[RoleFacts], settings: &AlertSettings) -> Option<Alert> {
+fn frequent(roles: &[RoleFacts], settings: &AlertSettings, now: Timestamp) -> Option<Alert> {
     let found: Vec<&RoleFacts> = roles
         .iter()
         .filter(|r| r.activations_last_week > settings.activations_per_week)
@@ -575,9 +625,14 @@ fn frequent(roles: &[RoleFacts], settings: &AlertSettings) -> Option<Alert> {
         ),
         affected: found
             .iter()
-            .map(|r| Affected {
-                label: format!("{}: {} activations", r.name, r.activations_last_week),
-                link: role_link(r.id),
+            .map(|r| {
+                let label = format!("{}: {} activations", r.name, r.activations_last_week);
+                // The count grows with every activation: announce a role once a week.
+                Affected::new(label, role_link(r.id)).keyed(format!(
+                    "{}\n{}",
+                    r.id,
+                    crate::insights::digest_week(now)
+                ))
             })
             .collect(),
     })
@@ -586,6 +641,40 @@ fn frequent(roles: &[RoleFacts], settings: &AlertSettings) -> Option<Alert> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn findings_are_announced_from_the_chosen_severity_up() {
+        let alert = |severity, label: &str| Alert {
+            kind: AlertKind::StepUpNotRequired,
+            severity,
+            summary: String::new(),
+            affected: vec![Affected::new(label.into(), "/")],
+        };
+        let alerts = [
+            alert(Severity::High, "a"),
+            alert(Severity::Medium, "b"),
+            alert(Severity::Low, "c"),
+        ];
+        let labels = |from| {
+            announced_findings(&alerts, from)
+                .map(|(_, item)| item.label.clone())
+                .collect::<Vec<_>>()
+        };
+        assert_eq!(labels(Severity::High), ["a"]);
+        assert_eq!(labels(Severity::Medium), ["a", "b"]);
+        assert_eq!(labels(Severity::Low), ["a", "b", "c"]);
+        assert_eq!(AlertSettings::default().notify_from, Severity::Medium);
+        assert_eq!(Severity::from_label(" Low "), Some(Severity::Low));
+        assert_eq!(Severity::from_label("Critical"), None);
+    }
+
+    #[test]
+    fn settings_saved_before_the_notify_choice_existed_read_as_medium() {
+        let mut old = serde_json::to_value(AlertSettings::default()).unwrap();
+        old.as_object_mut().unwrap().remove("notify_from");
+        let read: AlertSettings = serde_json::from_value(old).unwrap();
+        assert_eq!(read.notify_from, Severity::Medium);
+    }
 
     const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
 

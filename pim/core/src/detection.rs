@@ -6,6 +6,7 @@ use std::collections::HashMap;
 
 use crate::Timestamp;
 use crate::alerts::{Affected, Alert, AlertKind, Severity};
+use crate::time::DAY;
 
 /// Justifications shorter than this (in characters) say too little.
 pub const SHORT_JUSTIFICATION: usize = 15;
@@ -55,33 +56,35 @@ pub fn unusual_reason(justification: &str, repeats: usize) -> Option<&'static st
 /// Requests whose justification is unusual, one line each (repeats collapsed).
 #[must_use]
 pub fn unusual_justifications(requests: &[RequestFacts]) -> Option<Alert> {
-    let mut counts: HashMap<(&str, &str), usize> = HashMap::new();
+    // Per person and text: how often, and the latest time it was given.
+    let mut counts: HashMap<(&str, &str), (usize, Timestamp)> = HashMap::new();
     for r in requests {
-        *counts
+        let seen = counts
             .entry((r.person.as_str(), r.justification.trim()))
-            .or_default() += 1;
+            .or_insert((0, r.requested_at));
+        seen.0 += 1;
+        seen.1 = seen.1.max(r.requested_at);
     }
     let mut seen = std::collections::HashSet::new();
     let affected: Vec<Affected> = requests
         .iter()
         .filter_map(|r| {
             let key = (r.person.as_str(), r.justification.trim());
-            let repeats = counts.get(&key).copied().unwrap_or(0);
+            let (repeats, latest) = counts.get(&key).copied().unwrap_or((0, r.requested_at));
             let reason = unusual_reason(&r.justification, repeats)?;
-            seen.insert(key).then(|| Affected {
-                label: format!(
-                    "{} for {} ({reason}{}): \"{}\"",
-                    r.person,
-                    r.role,
-                    if repeats > 1 {
-                        format!(", {repeats} times")
-                    } else {
-                        String::new()
-                    },
-                    r.justification.trim()
-                ),
-                link: "/audit?action=role.selfActivate".into(),
-            })
+            let times = if repeats > 1 {
+                format!(", {repeats} times")
+            } else {
+                String::new()
+            };
+            let label = format!(
+                "{} for {} ({reason}{times}): \"{}\"",
+                r.person, r.role, key.1
+            );
+            // Every new request with such a text is announced, the same text a week later too.
+            let identity = format!("{label}\n{latest}");
+            seen.insert(key)
+                .then(|| Affected::new(label, "/audit?action=role.selfActivate").keyed(identity))
         })
         .collect();
     (!affected.is_empty()).then(|| Alert {
@@ -97,7 +100,7 @@ pub fn unusual_justifications(requests: &[RequestFacts]) -> Option<Alert> {
 
 /// People with at least [`FAILURES_PER_DAY`] failed activations or step-ups in the last day.
 #[must_use]
-pub fn repeated_failures(failures: &[FailureFacts]) -> Option<Alert> {
+pub fn repeated_failures(failures: &[FailureFacts], now: Timestamp) -> Option<Alert> {
     let mut per_person: HashMap<&str, usize> = HashMap::new();
     for f in failures {
         *per_person.entry(f.person.as_str()).or_default() += 1;
@@ -116,9 +119,10 @@ pub fn repeated_failures(failures: &[FailureFacts]) -> Option<Alert> {
         ),
         affected: people
             .into_iter()
-            .map(|(person, n)| Affected {
-                label: format!("{person}: {n} failures"),
-                link: "/audit?outcome=failure".into(),
+            .map(|(person, n)| {
+                // The count grows with every failure: announce a person once a day.
+                Affected::new(format!("{person}: {n} failures"), "/audit?outcome=failure")
+                    .keyed(format!("{person}\nday {}", now.unix().div_euclid(DAY)))
             })
             .collect(),
     })
@@ -156,9 +160,11 @@ pub fn outside_business_hours(
         .filter(|r| {
             !within_business_hours(r.weekday, r.hour, start, end) || holidays.contains(&r.date)
         })
-        .map(|r| Affected {
-            label: format!("{} for {} at {}", r.person, r.role, r.local_text),
-            link: "/audit?action=role.selfActivate".into(),
+        .map(|r| {
+            Affected::new(
+                format!("{} for {} at {}", r.person, r.role, r.local_text),
+                "/audit?action=role.selfActivate",
+            )
         })
         .collect();
     (!affected.is_empty()).then(|| Alert {
@@ -284,10 +290,53 @@ mod tests {
         };
         let mut failures: Vec<_> = (0..4).map(|_| failure("Mallory")).collect();
         failures.push(failure("Ada"));
-        assert!(repeated_failures(&failures).is_none());
+        let now = Timestamp::from_unix(1_800_000_000);
+        assert!(repeated_failures(&failures, now).is_none());
         failures.push(failure("Mallory"));
-        let alert = repeated_failures(&failures).unwrap();
+        let alert = repeated_failures(&failures, now).unwrap();
         assert_eq!(alert.severity, Severity::High);
         assert_eq!(alert.affected[0].label, "Mallory: 5 failures");
+    }
+
+    #[test]
+    fn a_growing_failure_count_keeps_its_identity_for_the_day_and_not_longer() {
+        let failures = |n| {
+            (0..n)
+                .map(|_| FailureFacts {
+                    person: "Mallory".into(),
+                    action: "auth.step_up.failed".into(),
+                })
+                .collect::<Vec<_>>()
+        };
+        let morning = Timestamp::from_unix(1_800_000_000 - 1_800_000_000 % DAY + 3600);
+        let identity = |n, at| {
+            let alert = repeated_failures(&failures(n), at).unwrap();
+            alert.affected[0].identity().to_owned()
+        };
+        assert_eq!(
+            identity(5, morning),
+            identity(9, morning.plus_seconds(20 * 3600))
+        );
+        assert_ne!(identity(5, morning), identity(5, morning.plus_seconds(DAY)));
+    }
+
+    #[test]
+    fn each_new_unusual_request_is_a_new_finding_even_with_the_same_text() {
+        let at = |seconds| RequestFacts {
+            requested_at: Timestamp::from_unix(seconds),
+            ..request("Ada", "fix")
+        };
+        let identity = |requests: &[RequestFacts]| {
+            let alert = unusual_justifications(requests).unwrap();
+            assert_eq!(alert.affected.len(), 1);
+            alert.affected[0].identity().to_owned()
+        };
+        let first = identity(&[at(1_000)]);
+        assert_ne!(first, identity(&[at(1_000), at(2_000)]), "a second one");
+        assert_ne!(
+            first,
+            identity(&[at(900_000)]),
+            "the same text a week later"
+        );
     }
 }

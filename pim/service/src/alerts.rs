@@ -3,8 +3,8 @@
 
 use pim_core::Timestamp;
 use pim_core::alerts::{
-    Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, announced_findings, break_glass_alerts,
-    drift_alert, emergency_use_alert, evaluate, fingerprint, parse_holidays,
+    Alert, AlertSettings, EMERGENCY_USE_ALERT_DAYS, Severity, announced_findings,
+    break_glass_alerts, drift_alert, emergency_use_alert, evaluate, fingerprint, parse_holidays,
 };
 use pim_core::audit::{AuditAction, AuditEvent};
 use pim_core::detection::{outside_business_hours, repeated_failures, unusual_justifications};
@@ -39,6 +39,8 @@ pub struct AlertSettingsForm {
     pub business_end_hour: String,
     /// "2026-12-25, 2027-01-01": dates in the business time zone.
     pub holidays: String,
+    /// "High", "Medium" or "Low".
+    pub notify_from: String,
 }
 
 impl AlertSettingsForm {
@@ -59,6 +61,8 @@ impl AlertSettingsForm {
             business_end_hour: number(&self.business_end_hour, "Business day ends (hour)")?,
             holidays: parse_holidays(&self.holidays)
                 .map_err(|reason| invalid("Holidays", reason))?,
+            notify_from: Severity::from_label(&self.notify_from)
+                .ok_or_else(|| invalid("Notify from severity", "High, Medium or Low"))?,
         };
         business_hours::time_zone(&settings.business_time_zone)?;
         settings
@@ -101,9 +105,9 @@ impl Pim {
         Ok(AlertReport { alerts, settings })
     }
 
-    /// Announces each high-severity finding once, when it first appears: an audit event and a
-    /// notice to Security Administrators, Global Administrators and every channel, in one
-    /// transaction. Called by the server every few minutes; returns how many were new.
+    /// Announces each finding of at least the configured severity (Medium unless changed)
+    /// once, when it first appears: an audit event and a notice to Security Administrators,
+    /// Global Administrators and every channel, in one transaction. Called by the server every few minutes; returns how many were new.
     /// Nothing is announced while no channel is enabled (nothing could be delivered), so the
     /// findings of a fresh installation are announced once its first channel exists.
     pub async fn announce_new_alerts(&self) -> Result<usize, ServiceError> {
@@ -119,8 +123,8 @@ impl Pim {
         let report = self.current_alerts().await?;
         let now = self.now();
         let mut announced = 0;
-        for (alert, item) in announced_findings(&report.alerts) {
-            let fingerprint = fingerprint(alert.kind, &item.label);
+        for (alert, item) in announced_findings(&report.alerts, report.settings.notify_from) {
+            let fingerprint = fingerprint(alert.kind, item.identity());
             let mut tx = self.store().begin().await?;
             if !tx
                 .record_raised_alert(&fingerprint, alert.kind.code(), &item.label, now)
@@ -137,7 +141,7 @@ impl Pim {
             let notice = Notice {
                 kind: NoticeKind::AlertRaised,
                 subject_id: fingerprint.clone(),
-                role: alert.kind.title().to_owned(),
+                role: format!("{} ({})", alert.kind.title(), alert.severity.label()),
                 tier: 0,
                 person: item.label.clone(),
                 actor: None,
@@ -185,7 +189,7 @@ impl Pim {
         Ok([
             emergency_use_alert(&uses),
             unusual_justifications(&requests),
-            repeated_failures(&failures),
+            repeated_failures(&failures, now),
             outside_business_hours(&local, start, end, &settings.holidays),
         ]
         .into_iter()

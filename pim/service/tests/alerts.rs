@@ -44,6 +44,7 @@ fn thresholds(stale: &str, per_week: &str) -> AlertSettingsForm {
         business_start_hour: "0".into(),
         business_end_hour: "24".into(),
         holidays: String::new(),
+        notify_from: "Medium".into(),
     }
 }
 
