@@ -1,13 +1,26 @@
 import { spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PORT } from './playwright.config';
 
+// A TCP server on a free loopback port.
+async function listening(server: Server): Promise<number> {
+  await new Promise<void>((done) => server.listen(0, '127.0.0.1', done));
+  return (server.address() as AddressInfo).port;
+}
+
 // Starts the built portal on an empty SQLite database and records the first administrator's
-// enrollment link, which the server prints on first start.
+// enrollment link, which the server prints on first start. The portal streams its audit log
+// to a syslog receiver here (which takes everything) and to an HTTP receiver that is down.
 export default async function globalSetup(): Promise<() => Promise<void>> {
   const root = resolve(__dirname, '..');
+  const syslog = createServer((socket) => socket.resume());
+  const syslogPort = await listening(syslog);
+  const down = createServer();
+  const downPort = await listening(down);
+  await new Promise((done) => down.close(done));
   const binary = process.env.STINT_SERVER_BIN ?? join(root, 'target', 'debug', 'server');
   const dataDir = mkdtempSync(join(tmpdir(), 'stint-e2e-'));
   const server = spawn(binary, [], {
@@ -26,6 +39,8 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
       // Specs move the clock forward (a review's end is a day away); the first
       // administrator's bootstrap Global Administrator lasts the longest allowed.
       STINT_BOOTSTRAP_ADMIN_HOURS: '72',
+      STINT_AUDIT_SYSLOG: `tcp://127.0.0.1:${syslogPort}`,
+      STINT_AUDIT_HTTP_URL: `http://localhost:${downPort}/ingest`,
     },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -45,5 +60,6 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   writeFileSync(join(__dirname, '.bootstrap.json'), JSON.stringify({ link, dataDir }));
   return async () => {
     server.kill('SIGINT');
+    syslog.close();
   };
 }

@@ -24,6 +24,7 @@ use crate::pages::{
     assignment_extend::ExtendAssignmentPage,
     assignments::AssignmentsPage,
     audit::{AuditPage, MyAuditPage},
+    audit_streams::AuditStreamsPage,
     break_glass::BreakGlassPage,
     connectors::ConnectorsPage,
     emergency::EmergencyPage,
@@ -92,6 +93,7 @@ pub fn App() -> impl IntoView {
                     <Route path=path!("/reviews") view=ReviewsPage />
                     <Route path=path!("/audit") view=AuditPage />
                     <Route path=path!("/audit/mine") view=MyAuditPage />
+                    <Route path=path!("/audit/streams") view=AuditStreamsPage />
                     <Route path=path!("/insights") view=InsightsPage />
                     <Route path=path!("/insights/alerts") view=AlertsPage />
                     <Route path=path!("/settings/roles") view=RolesPage />

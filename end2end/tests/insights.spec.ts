@@ -61,6 +61,17 @@ test('an administrator sees an alert with where to fix it and tunes the threshol
   await sam.getByRole('button', { name: 'Verify the chain' }).click();
   await expect(sam.getByText(/The audit log is intact: \d+ events verified/)).toBeVisible();
 
+  // Where the log streams to: the syslog receiver takes it all, the HTTP one is down.
+  await sam.getByRole('link', { name: 'Streaming to SIEMs' }).click();
+  await expect(sam.getByRole('heading', { name: 'Streaming to SIEMs' })).toBeVisible();
+  const syslogRow = sam.getByRole('row', { name: /syslog over TCP to 127\.0\.0\.1:\d+/ });
+  await expect(syslogRow).toContainText(/event [1-9]\d*/);
+  await expect(syslogRow.getByText(/Up to date|Delivering/)).toBeVisible();
+  const httpRow = sam.getByRole('row', { name: /JSON lines over HTTP to http:\/\/localhost:\d+\/ingest/ });
+  await expect(httpRow.getByText('Failing')).toBeVisible();
+  await expect(httpRow).toContainText(/could not be reached: .*refused/i);
+  await expect(httpRow).toContainText('never');
+
   await goto(sam, '/insights/alerts');
   await expect(sam.locator('li.alert', { hasText: NO_STEP_UP })).toBeVisible();
   await expect(sam.getByLabel('Stale after (days)')).toBeDisabled();

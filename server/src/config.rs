@@ -30,10 +30,14 @@ pub struct Settings {
     /// How often each connector's downstream members are listed for drift and new
     /// alert findings are announced.
     pub drift_check_seconds: u64,
-    /// `host:port` of a syslog receiver (RFC 5424 over TCP) that gets every audit event;
-    /// empty for none.
+    /// A syslog receiver (RFC 5424) that gets every audit event: `tls://host:port` over TLS
+    /// (RFC 5425), `host:port` or `tcp://host:port` over plain TCP; empty for none.
     #[serde(default)]
     pub audit_syslog: String,
+    /// A PEM file of CA certificates trusted, besides the public roots, for the TLS syslog
+    /// receiver (SIEM collectors often have a private CA's certificate).
+    #[serde(default)]
+    pub audit_syslog_ca: Option<PathBuf>,
     /// An HTTP(S) endpoint that gets every audit event as JSON lines; empty for none. Plain
     /// http only to this machine.
     #[serde(default)]
@@ -147,17 +151,10 @@ impl Settings {
     }
 
     fn validate_audit_streams(&self) -> Result<(), String> {
-        if !self.audit_syslog.is_empty() {
-            let port = (self.audit_syslog.rsplit_once(':')).and_then(|(host, port)| {
-                (!host.is_empty())
-                    .then(|| port.parse::<u16>().ok())
-                    .flatten()
-            });
-            if port.is_none_or(|p| p == 0) {
-                return Err(format!(
-                    "STINT_AUDIT_SYSLOG must be host:port, like siem.example.org:6514, not {}",
-                    self.audit_syslog
-                ));
+        for target in self.audit_streams()? {
+            if let pim_notify::audit_stream::Target::Syslog { tls: Some(tls), .. } = target {
+                pim_notify::audit_stream::tls_connector(&tls)
+                    .map_err(|e| format!("STINT_AUDIT_SYSLOG_CA: {e}"))?;
             }
         }
         if !self.audit_http_url.is_empty() {
@@ -180,15 +177,31 @@ impl Settings {
         Ok(())
     }
 
-    /// The configured audit streams to SIEMs.
-    pub fn audit_streams(&self) -> Vec<pim_notify::audit_stream::Target> {
-        use pim_notify::audit_stream::Target;
+    /// The configured audit streams to SIEMs (reading the syslog CA file), or what is wrong
+    /// with them.
+    pub fn audit_streams(&self) -> Result<Vec<pim_notify::audit_stream::Target>, String> {
+        use pim_notify::audit_stream::{SyslogTls, Target};
         use secrecy::ExposeSecret;
         let mut streams = Vec::new();
-        if !self.audit_syslog.is_empty() {
+        let syslog = syslog_address(&self.audit_syslog)?;
+        if self.audit_syslog_ca.is_some() && !matches!(syslog, Some((_, true))) {
+            return Err("STINT_AUDIT_SYSLOG_CA is set but STINT_AUDIT_SYSLOG is not tls://".into());
+        }
+        if let Some((address, secured)) = syslog {
+            let ca_pem = (self.audit_syslog_ca.as_ref())
+                .map(|path| {
+                    std::fs::read_to_string(path).map_err(|e| {
+                        format!(
+                            "STINT_AUDIT_SYSLOG_CA {} cannot be read: {e}",
+                            path.display()
+                        )
+                    })
+                })
+                .transpose()?;
             streams.push(Target::Syslog {
-                address: self.audit_syslog.clone(),
+                address: address.to_owned(),
                 hostname: self.public_url.host_str().unwrap_or("stint").to_owned(),
+                tls: secured.then_some(SyslogTls { ca_pem }),
             });
         }
         if !self.audit_http_url.is_empty() {
@@ -200,7 +213,7 @@ impl Settings {
                 token,
             });
         }
-        streams
+        Ok(streams)
     }
 
     /// The trusted proxies as networks; a bare address counts as a single host.
@@ -229,5 +242,64 @@ impl Settings {
     /// localhost, where browsers would drop a secure cookie.
     pub fn secure_cookies(&self) -> bool {
         self.public_url.scheme() == "https"
+    }
+}
+
+/// `tls://host:port`, `tcp://host:port` or `host:port` as the address and whether it is
+/// TLS; `None` when empty.
+fn syslog_address(text: &str) -> Result<Option<(&str, bool)>, String> {
+    if text.is_empty() {
+        return Ok(None);
+    }
+    let (address, tls) = match text.split_once("://") {
+        Some(("tls", address)) => (address, true),
+        Some(("tcp", address)) => (address, false),
+        Some((other, _)) => {
+            return Err(format!(
+                "STINT_AUDIT_SYSLOG: {other}:// is neither tls:// nor tcp://"
+            ));
+        }
+        None => (text, false),
+    };
+    let port = (address.rsplit_once(':'))
+        .filter(|(host, _)| !host.is_empty())
+        .and_then(|(_, port)| port.parse::<u16>().ok());
+    if port.is_none_or(|p| p == 0) {
+        return Err(format!(
+            "STINT_AUDIT_SYSLOG must be tls://host:port or host:port, like \
+             tls://siem.example.org:6514, not {text}"
+        ));
+    }
+    Ok(Some((address, tls)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::syslog_address;
+
+    #[test]
+    fn a_syslog_address_names_tls_or_plain_tcp_and_a_port() {
+        assert_eq!(syslog_address(""), Ok(None));
+        assert_eq!(
+            syslog_address("tls://siem.example.org:6514"),
+            Ok(Some(("siem.example.org:6514", true)))
+        );
+        assert_eq!(
+            syslog_address("tcp://10.0.0.5:514"),
+            Ok(Some(("10.0.0.5:514", false)))
+        );
+        assert_eq!(
+            syslog_address("siem.example.org:514"),
+            Ok(Some(("siem.example.org:514", false)))
+        );
+        for bad in [
+            "udp://siem:514",
+            "tls://siem",
+            "siem:0",
+            ":514",
+            "tls://:6514",
+        ] {
+            assert!(syslog_address(bad).is_err(), "{bad}");
+        }
     }
 }

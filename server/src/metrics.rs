@@ -11,15 +11,49 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use pim_service::ServiceError;
+use pim_store::audit_streams::AuditStreamRow;
 use prometheus_client::encoding::EncodeLabelSet;
 use prometheus_client::encoding::text::encode;
 use prometheus_client::metrics::counter::ConstCounter;
 use prometheus_client::metrics::family::Family;
-use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 const OPENMETRICS: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct StreamLabels {
+    stream: String,
+}
+
+/// How far behind the log's head each SIEM stream is, and whether it fails now: what a
+/// monitoring rule alerts on when the SIEM stops getting events.
+fn register_streams(registry: &mut Registry, streams: &[AuditStreamRow], head_seq: i64) {
+    let behind = Family::<StreamLabels, Gauge>::default();
+    let failing = Family::<StreamLabels, Gauge>::default();
+    for s in streams {
+        let labels = StreamLabels {
+            stream: s.stream.clone(),
+        };
+        behind
+            .get_or_create(&labels)
+            .set((head_seq - s.delivered_seq).max(0));
+        failing
+            .get_or_create(&labels)
+            .set(i64::from(s.failing_since.is_some()));
+    }
+    registry.register(
+        "audit_stream_behind_events",
+        "Audit events not yet accepted by the stream's receiver",
+        behind,
+    );
+    registry.register(
+        "audit_stream_failing",
+        "1 while the stream's last attempt failed",
+        failing,
+    );
+}
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct RequestLabels {
@@ -76,11 +110,14 @@ pub async fn track_latency(
 pub async fn endpoint(state: AppState, http: HttpMetrics, headers: HeaderMap) -> Response {
     let pim = &state.pim;
     let figures = match crate::authz_api::client(&state, &headers).await {
-        Ok(client) => pim.workflow_figures(&client).await,
+        Ok(client) => match pim.workflow_figures(&client).await {
+            Ok(figures) => (pim.audit_stream_figures(&client).await).map(|s| (figures, s)),
+            Err(err) => Err(err),
+        },
         Err(err) => Err(err),
     };
-    let figures = match figures {
-        Ok(figures) => figures,
+    let (figures, streams) = match figures {
+        Ok(both) => both,
         Err(ServiceError::Unauthenticated) => {
             let mut response =
                 (StatusCode::UNAUTHORIZED, "a valid API token is required\n").into_response();
@@ -161,6 +198,7 @@ pub async fn endpoint(state: AppState, http: HttpMetrics, headers: HeaderMap) ->
     for (name, help, value) in now {
         registry.register(name, help, ConstGauge::new(value));
     }
+    register_streams(&mut registry, &streams, figures.audit_events);
     let mut body = String::new();
     if let Err(err) = encode(&mut body, &registry) {
         tracing::error!(error = %err, "metrics could not be encoded");

@@ -83,7 +83,8 @@ impl Application {
             checkpoints.clone(),
             settings.audit_checkpoint_seconds,
         );
-        for target in settings.audit_streams() {
+        let streams = settings.audit_streams().map_err(anyhow::Error::msg)?;
+        for target in streams {
             crate::tasks::spawn_audit_stream(pim.clone(), target);
         }
         let secure = settings.secure_cookies();

@@ -172,7 +172,7 @@ pub fn spawn_audit_stream(pim: Pim, target: pim_notify::audit_stream::Target) {
     let mut stream = match pim_notify::audit_stream::AuditStream::new(pim.store().clone(), target) {
         Ok(stream) => stream,
         Err(err) => {
-            tracing::error!(error = %err, stream = name, "audit stream cannot start: no HTTP client");
+            tracing::error!(error = %err, stream = name, "audit stream cannot start");
             return;
         }
     };

@@ -143,3 +143,36 @@ pub async fn verify_audit_log() -> Result<VerifyView, AppError> {
         },
     })
 }
+
+/// One audit stream as Audit → Streaming shows it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AuditStreamView {
+    /// The receiver, without secrets: "syslog over TLS to siem.example.org:6514".
+    pub target: String,
+    /// The last sequence number the receiver accepted.
+    pub delivered_seq: i64,
+    /// Events written since then.
+    pub behind: i64,
+    pub delivered_at: Option<Timestamp>,
+    pub failing_since: Option<Timestamp>,
+    pub last_error: Option<String>,
+}
+
+/// Every audit stream to a SIEM that has reported, and how far behind it is.
+///
+/// **Permissions**: as [`audit_log`].
+#[server(prefix = "/api", endpoint = "audit/streams")]
+pub async fn audit_streams() -> Result<Vec<AuditStreamView>, AppError> {
+    let me = principal().await?;
+    let report = pim()?.audit_streams(&me).await?;
+    Ok((report.streams.into_iter())
+        .map(|s| AuditStreamView {
+            target: s.target,
+            delivered_seq: s.delivered_seq,
+            behind: (report.head_seq - s.delivered_seq).max(0),
+            delivered_at: s.delivered_at.map(Timestamp::from_unix),
+            failing_since: s.failing_since.map(Timestamp::from_unix),
+            last_error: s.last_error,
+        })
+        .collect())
+}

@@ -57,6 +57,7 @@ pub fn AuditPage() -> impl IntoView {
             "Download these events: "
             <a href=move || export_href("csv", &FILTERS.map(field)) download>"CSV"</a>" · "
             <a href=move || export_href("jsonl", &FILTERS.map(field)) download>"JSON lines"</a>
+            " · "<a href="/audit/streams">"Streaming to SIEMs"</a>
         </p>
         <ActionForm action=verify attr:class="inline">
             <button type="submit" class="button secondary">"Verify the chain"</button>

@@ -6,6 +6,7 @@ pub mod approvals;
 pub mod assignment_extend;
 pub mod assignments;
 pub mod audit;
+pub mod audit_streams;
 pub mod break_glass;
 pub mod connectors;
 pub mod emergency;

@@ -1,10 +1,11 @@
-//! Streams the audit log to a SIEM, at least once: RFC 5424 syslog over TCP, or JSON lines
-//! POSTed over HTTP. Each stream keeps a cursor in the database (the last sequence number its
+//! Streams the audit log to a SIEM, at least once: RFC 5424 syslog over TCP or TLS, or JSON
+//! lines POSTed over HTTP. Each stream keeps a cursor in the database (the last sequence number its
 //! receiver accepted) and moves it only after a batch was handed over, so a restart resumes
 //! where the stream stopped. A receiver may see a batch again only if Stint stops between
 //! sending it and recording the cursor; every event carries its `seq` and `hash` for
 //! de-duplication.
 
+mod connection;
 pub mod syslog;
 
 use std::time::Duration;
@@ -12,8 +13,10 @@ use std::time::Duration;
 use pim_core::Timestamp;
 use pim_store::audit_search::AuditEntry;
 use pim_store::{Store, StoreError};
-use tokio::io::AsyncWriteExt;
-use tokio::net::TcpStream;
+use tokio_rustls::TlsConnector;
+
+use connection::Connection;
+pub use connection::{SyslogTls, tls_connector};
 
 /// Events sent in one batch (one HTTP request, one burst of syslog frames).
 pub const BATCH: i64 = 500;
@@ -23,8 +26,13 @@ const WRITE_TIMEOUT: Duration = Duration::from_secs(30);
 /// Where a stream sends the audit log.
 #[derive(Debug, Clone)]
 pub enum Target {
-    /// `host:port` of a syslog receiver over TCP; `hostname` names Stint in each message.
-    Syslog { address: String, hostname: String },
+    /// `host:port` of a syslog receiver over TCP, or over TLS when `tls` is given;
+    /// `hostname` names Stint in each message.
+    Syslog {
+        address: String,
+        hostname: String,
+        tls: Option<SyslogTls>,
+    },
     /// An HTTP endpoint taking newline-delimited JSON, with an optional bearer token.
     Http { url: String, token: Option<String> },
 }
@@ -39,6 +47,31 @@ impl Target {
             Self::Http { .. } => "http",
         }
     }
+
+    /// The receiver as people read it, without secrets (the token, a URL's query or
+    /// password): "syslog over TLS to siem.example.org:6514".
+    #[must_use]
+    pub fn describe(&self) -> String {
+        match self {
+            Self::Syslog { address, tls, .. } => {
+                let transport = if tls.is_some() { "TLS" } else { "TCP" };
+                format!("syslog over {transport} to {address}")
+            }
+            Self::Http { url, .. } => {
+                let shown = reqwest::Url::parse(url).map_or_else(
+                    |_| "an unparsable URL".to_owned(),
+                    |mut url| {
+                        url.set_query(None);
+                        url.set_fragment(None);
+                        let _ = url.set_username("");
+                        let _ = url.set_password(None);
+                        url.to_string()
+                    },
+                );
+                format!("JSON lines over HTTP to {shown}")
+            }
+        }
+    }
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -49,6 +82,8 @@ pub enum StreamError {
     Unreachable(String),
     #[error("the receiver refused the batch: {0}")]
     Refused(String),
+    #[error("the stream cannot start: {0}")]
+    Setup(String),
 }
 
 /// One stream: its target, its open connection if any, and the store holding its cursor.
@@ -56,26 +91,57 @@ pub struct AuditStream {
     store: Store,
     target: Target,
     http: reqwest::Client,
-    connection: Option<TcpStream>,
+    tls: Option<TlsConnector>,
+    connection: Option<Connection>,
+    /// Whether the last pass failed; `None` before the first, which is always reported.
+    failing: Option<bool>,
 }
 
 impl AuditStream {
-    pub fn new(store: Store, target: Target) -> Result<Self, reqwest::Error> {
+    pub fn new(store: Store, target: Target) -> Result<Self, StreamError> {
         let http = reqwest::Client::builder()
             .timeout(Duration::from_secs(30))
             .redirect(reqwest::redirect::Policy::none())
-            .build()?;
+            .build()
+            .map_err(|e| StreamError::Setup(e.to_string()))?;
+        let tls = match &target {
+            Target::Syslog { tls: Some(tls), .. } => {
+                Some(tls_connector(tls).map_err(StreamError::Setup)?)
+            }
+            _ => None,
+        };
         Ok(Self {
             store,
             target,
             http,
+            tls,
             connection: None,
+            failing: None,
         })
     }
 
     /// Sends every event after the cursor, batch by batch, and returns how many went out.
-    /// On an error the cursor stays after the last batch the receiver took.
+    /// On an error the cursor stays after the last batch the receiver took. The stream's
+    /// health is recorded when it starts, fails or recovers, not after every delivery.
     pub async fn catch_up(&mut self, now: Timestamp) -> Result<usize, StreamError> {
+        let result = self.deliver(now).await;
+        let error = result.as_ref().err().map(ToString::to_string);
+        if error.is_some() || self.failing != Some(false) {
+            let name = self.target.stream_name();
+            let target = self.target.describe();
+            let reported = (self.store)
+                .report_audit_stream(name, &target, error.as_deref(), now)
+                .await;
+            // The delivery's own error says more than a failed report of it.
+            if let (Err(e), Ok(_)) = (reported, &result) {
+                return Err(e.into());
+            }
+        }
+        self.failing = Some(error.is_some());
+        result
+    }
+
+    async fn deliver(&mut self, now: Timestamp) -> Result<usize, StreamError> {
         let name = self.target.stream_name();
         let mut cursor = self.store.audit_stream_cursor(name).await?.unwrap_or(0);
         let mut sent = 0;
@@ -93,7 +159,9 @@ impl AuditStream {
 
     async fn send(&mut self, events: &[AuditEntry]) -> Result<(), StreamError> {
         match self.target.clone() {
-            Target::Syslog { address, hostname } => {
+            Target::Syslog {
+                address, hostname, ..
+            } => {
                 let mut bytes = Vec::new();
                 for event in events {
                     bytes.extend(syslog::frame(event, &hostname));
@@ -119,7 +187,7 @@ impl AuditStream {
                     request = request.bearer_auth(token);
                 }
                 let response = (request.send().await)
-                    .map_err(|e| StreamError::Unreachable(e.without_url().to_string()))?;
+                    .map_err(|e| StreamError::Unreachable(with_causes(&e.without_url())))?;
                 if response.status().is_success() {
                     Ok(())
                 } else {
@@ -131,13 +199,18 @@ impl AuditStream {
 
     async fn write_syslog(&mut self, address: &str, bytes: &[u8]) -> Result<(), StreamError> {
         let unreachable = |e: std::io::Error| StreamError::Unreachable(e.to_string());
-        if self.connection.as_ref().is_some_and(peer_closed) {
+        if self
+            .connection
+            .as_mut()
+            .is_some_and(Connection::peer_closed)
+        {
             self.connection = None;
         }
         let connection = match &mut self.connection {
             Some(open) => open,
             None => {
-                let open = tokio::time::timeout(CONNECT_TIMEOUT, TcpStream::connect(address))
+                let open = Connection::open(address, self.tls.as_ref());
+                let open = tokio::time::timeout(CONNECT_TIMEOUT, open)
                     .await
                     .map_err(|_| StreamError::Unreachable("connection timed out".into()))?
                     .map_err(unreachable)?;
@@ -146,23 +219,48 @@ impl AuditStream {
         };
         // A receiver that stops reading fills the socket's buffers; give up rather than wait
         // forever, and send the batch again on a new connection.
-        let write = async {
-            connection.write_all(bytes).await?;
-            connection.flush().await
-        };
-        tokio::time::timeout(WRITE_TIMEOUT, write)
+        tokio::time::timeout(WRITE_TIMEOUT, connection.send(bytes))
             .await
             .map_err(|_| StreamError::Unreachable("the receiver stopped reading".into()))?
             .map_err(unreachable)
     }
 }
 
-/// A syslog receiver never writes back, so a readable connection means it was closed (or
-/// reset); writing to it would succeed locally and lose the batch.
-fn peer_closed(connection: &TcpStream) -> bool {
-    let mut probe = [0_u8; 1];
-    !matches!(
-        connection.try_read(&mut probe),
-        Err(ref e) if e.kind() == std::io::ErrorKind::WouldBlock
-    )
+/// An error with the causes under it ("error sending request: … Connection refused"): the
+/// top line alone does not tell an operator what to fix.
+fn with_causes(error: &dyn std::error::Error) -> String {
+    let mut text = error.to_string();
+    let mut cause = error.source();
+    while let Some(inner) = cause {
+        let line = inner.to_string();
+        if !text.ends_with(&line) {
+            text = format!("{text}: {line}");
+        }
+        cause = inner.source();
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_receiver_is_described_without_its_token_query_or_password() {
+        let http = Target::Http {
+            url: "https://ingest:hunter2@siem.example.org/in?key=s3cret#x".into(),
+            token: Some("bearer-secret".into()),
+        };
+        let shown = http.describe();
+        assert_eq!(shown, "JSON lines over HTTP to https://siem.example.org/in");
+        let syslog = Target::Syslog {
+            address: "siem.example.org:6514".into(),
+            hostname: "pim".into(),
+            tls: Some(SyslogTls::default()),
+        };
+        assert_eq!(
+            syslog.describe(),
+            "syslog over TLS to siem.example.org:6514"
+        );
+    }
 }

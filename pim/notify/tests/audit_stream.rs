@@ -1,8 +1,9 @@
 //! Streaming the audit log to SIEM receivers started by the test: a syslog server over TCP
-//! and an HTTP endpoint, on whichever engine the test command selects.
+//! and over TLS, and an HTTP endpoint, on whichever engine the test command selects.
 
 #![allow(clippy::unwrap_used)] // a failed unwrap is a failed test, with its location
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -10,10 +11,11 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use pim_core::Timestamp;
 use pim_core::audit::{AuditAction, AuditEvent};
-use pim_notify::audit_stream::{AuditStream, Target};
+use pim_notify::audit_stream::{AuditStream, SyslogTls, Target};
 use pim_store::Store;
-use tokio::io::AsyncReadExt;
+use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpListener;
+use tokio_rustls::TlsAcceptor;
 
 const NOW: Timestamp = Timestamp::from_unix(1_800_000_000);
 
@@ -39,33 +41,90 @@ type Batches = Arc<Mutex<Vec<(Option<String>, String)>>>;
 /// `frames_per_connection` frames were taken when given (then it hangs up, as a receiver
 /// restarting would).
 fn syslog_receiver(listener: TcpListener, frames_per_connection: Option<usize>) -> Received {
+    receiver(listener, None, frames_per_connection)
+}
+
+/// A syslog receiver over TLS, with `tls` as its server side; also counts the handshakes
+/// that succeeded.
+fn tls_syslog_receiver(listener: TcpListener, tls: TlsAcceptor) -> (Received, Arc<AtomicUsize>) {
+    let secured = Arc::new(AtomicUsize::new(0));
+    (
+        receiver(listener, Some((tls, secured.clone())), None),
+        secured,
+    )
+}
+
+fn receiver(
+    listener: TcpListener,
+    tls: Option<(TlsAcceptor, Arc<AtomicUsize>)>,
+    frames_per_connection: Option<usize>,
+) -> Received {
     let received = Received::default();
     let sink = received.clone();
     tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let sink = sink.clone();
+        while let Ok((socket, _)) = listener.accept().await {
+            let (sink, tls) = (sink.clone(), tls.clone());
             tokio::spawn(async move {
-                let mut buffer = Vec::new();
-                let mut taken = 0;
-                loop {
-                    while let Some((message, rest)) = next_frame(&buffer) {
-                        sink.lock().unwrap().push(message);
-                        buffer = rest;
-                        taken += 1;
-                        if frames_per_connection.is_some_and(|most| taken >= most) {
-                            return;
-                        }
-                    }
-                    let mut chunk = [0_u8; 4096];
-                    match socket.read(&mut chunk).await {
-                        Ok(0) | Err(_) => return,
-                        Ok(n) => buffer.extend_from_slice(&chunk[..n]),
-                    }
+                let Some((tls, secured)) = tls else {
+                    return take_frames(socket, &sink, frames_per_connection).await;
+                };
+                // A client that does not trust the certificate ends the handshake.
+                if let Ok(socket) = tls.accept(socket).await {
+                    secured.fetch_add(1, Ordering::SeqCst);
+                    take_frames(socket, &sink, frames_per_connection).await;
                 }
             });
         }
     });
     received
+}
+
+async fn take_frames(
+    mut socket: impl AsyncRead + Unpin,
+    sink: &Received,
+    frames_per_connection: Option<usize>,
+) {
+    let mut buffer = Vec::new();
+    let mut taken = 0;
+    loop {
+        while let Some((message, rest)) = next_frame(&buffer) {
+            sink.lock().unwrap().push(message);
+            buffer = rest;
+            taken += 1;
+            if frames_per_connection.is_some_and(|most| taken >= most) {
+                return;
+            }
+        }
+        let mut chunk = [0_u8; 4096];
+        match socket.read(&mut chunk).await {
+            Ok(0) | Err(_) => return,
+            Ok(n) => buffer.extend_from_slice(&chunk[..n]),
+        }
+    }
+}
+
+/// A private CA (its PEM) and a TLS server whose certificate it signed for `localhost`.
+fn private_ca_and_server() -> (String, TlsAcceptor) {
+    use rcgen::{BasicConstraints, CertificateParams, IsCa, KeyPair};
+    use rustls::pki_types::{PrivateKeyDer, PrivatePkcs8KeyDer};
+    let ca_key = KeyPair::generate().unwrap();
+    let mut ca_params = CertificateParams::new(Vec::new()).unwrap();
+    ca_params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+    let ca = ca_params.self_signed(&ca_key).unwrap();
+    let server_key = KeyPair::generate().unwrap();
+    let server = CertificateParams::new(vec!["localhost".into()])
+        .unwrap()
+        .signed_by(&server_key, &ca, &ca_key)
+        .unwrap();
+    let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(server_key.serialize_der()));
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ServerConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_no_client_auth()
+        .with_single_cert(vec![server.der().clone()], key)
+        .unwrap();
+    (ca.pem(), TlsAcceptor::from(Arc::new(config)))
 }
 
 /// `LEN SP MESSAGE` (RFC 6587 octet counting): the message and what follows it.
@@ -107,7 +166,81 @@ fn syslog_target(listener: &TcpListener) -> Target {
     Target::Syslog {
         address: listener.local_addr().unwrap().to_string(),
         hostname: "pim.example.org".into(),
+        tls: None,
     }
+}
+
+/// A syslog target over TLS, by the name `host` at the listener's port.
+fn tls_target(listener: &TcpListener, host: &str, ca_pem: Option<&str>) -> Target {
+    Target::Syslog {
+        address: format!("{host}:{}", listener.local_addr().unwrap().port()),
+        hostname: "pim.example.org".into(),
+        tls: Some(SyslogTls {
+            ca_pem: ca_pem.map(str::to_owned),
+        }),
+    }
+}
+
+#[tokio::test]
+async fn over_tls_the_receiver_gets_every_event_only_when_its_certificate_is_trusted_for_its_name()
+{
+    let store = store().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let (ca_pem, server) = private_ca_and_server();
+    let trusted = tls_target(&listener, "localhost", Some(&ca_pem));
+    let unknown_issuer = tls_target(&listener, "localhost", None);
+    let wrong_name = tls_target(&listener, "127.0.0.1", Some(&ca_pem));
+    let (received, handshakes) = tls_syslog_receiver(listener, server);
+    append(&store, 3).await;
+
+    for (target, why) in [
+        (unknown_issuer, "a private CA that was not configured"),
+        (wrong_name, "a certificate for another name"),
+    ] {
+        let mut stream = AuditStream::new(store.clone(), target).unwrap();
+        let refused = stream.catch_up(NOW).await;
+        assert!(
+            matches!(&refused, Err(e) if e.to_string().contains("certificate")),
+            "{why}: {refused:?}"
+        );
+    }
+    assert_eq!(store.audit_stream_cursor("syslog").await.unwrap(), None);
+    assert!(received.lock().unwrap().is_empty());
+
+    let mut stream = AuditStream::new(store.clone(), trusted).unwrap();
+    assert_eq!(stream.catch_up(NOW).await.unwrap(), 3);
+    until_received(&received, 3).await;
+    // The receiver's session tickets are not mistaken for a hang-up: the connection stays.
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    append(&store, 2).await;
+    assert_eq!(stream.catch_up(NOW).await.unwrap(), 2);
+    until_received(&received, 5).await;
+    assert_eq!(seqs(&received), vec![1, 2, 3, 4, 5]);
+    assert_eq!(store.audit_stream_cursor("syslog").await.unwrap(), Some(5));
+    assert_eq!(
+        handshakes.load(Ordering::SeqCst),
+        1,
+        "one connection for both batches"
+    );
+}
+
+#[tokio::test]
+async fn a_ca_file_that_is_not_pem_stops_the_stream_from_starting() {
+    let target = Target::Syslog {
+        address: "siem.example.org:6514".into(),
+        hostname: "pim.example.org".into(),
+        tls: Some(SyslogTls {
+            ca_pem: Some(
+                "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n".into(),
+            ),
+        }),
+    };
+    let refused = AuditStream::new(store().await, target);
+    assert!(
+        matches!(&refused, Err(e) if e.to_string().contains("not PEM")),
+        "{:?}",
+        refused.err()
+    );
 }
 
 #[tokio::test]
@@ -153,12 +286,37 @@ async fn a_receiver_that_is_down_or_hangs_up_loses_nothing() {
     let down = stream.catch_up(NOW).await;
     assert!(down.is_err(), "nobody listens");
     assert_eq!(store.audit_stream_cursor("syslog").await.unwrap(), None);
+    let later = NOW.plus_seconds(60);
+    assert!(stream.catch_up(later).await.is_err(), "still nobody");
+    let health = store.audit_streams().await.unwrap();
+    assert_eq!(health.len(), 1);
+    assert_eq!(health[0].target, format!("syslog over TCP to {address}"));
+    assert_eq!(
+        health[0].failing_since,
+        Some(NOW.unix()),
+        "since the first failure"
+    );
+    assert!(
+        (health[0].last_error.as_deref()).is_some_and(|e| e.contains("could not be reached")),
+        "{health:?}"
+    );
+    assert_eq!((health[0].delivered_seq, health[0].delivered_at), (0, None));
 
     // The receiver comes up, takes three messages and hangs up (a restart on its side).
     let listener = TcpListener::bind(address).await.unwrap();
     let received = syslog_receiver(listener, Some(3));
-    assert_eq!(stream.catch_up(NOW).await.unwrap(), 3);
+    assert_eq!(stream.catch_up(later).await.unwrap(), 3);
     until_received(&received, 3).await;
+    let health = store.audit_streams().await.unwrap();
+    assert_eq!(
+        (
+            health[0].failing_since.as_ref(),
+            health[0].last_error.as_ref()
+        ),
+        (None, None)
+    );
+    assert_eq!(health[0].delivered_seq, 3);
+    assert_eq!(health[0].delivered_at, Some(later.unix()));
     // Give the hang-up time to reach Stint's side of the connection.
     tokio::time::sleep(Duration::from_millis(100)).await;
     append(&store, 2).await;

@@ -38,6 +38,14 @@ pub struct AuditPage {
     pub older_than: Option<i64>,
 }
 
+/// The audit streams to SIEMs and the log's last sequence number, to say how far behind
+/// each receiver is.
+#[derive(Debug, Clone)]
+pub struct AuditStreams {
+    pub streams: Vec<pim_store::audit_streams::AuditStreamRow>,
+    pub head_seq: i64,
+}
+
 impl Pim {
     fn require_audit_reader(who: &Principal) -> Result<(), ServiceError> {
         if who.can(Permission::ReadAudit) {
@@ -80,6 +88,14 @@ impl Pim {
     ) -> Result<AuditVerification, ServiceError> {
         Self::require_audit_reader(who)?;
         Ok(self.store().verify_audit(checkpoints).await?)
+    }
+
+    /// Where the audit log streams to, how far each receiver got and whether it fails now.
+    pub async fn audit_streams(&self, who: &Principal) -> Result<AuditStreams, ServiceError> {
+        Self::require_audit_reader(who)?;
+        let streams = self.store().audit_streams().await?;
+        let head_seq = self.store().audit_head(self.now()).await?.seq;
+        Ok(AuditStreams { streams, head_seq })
     }
 
     /// The filter of the audit page, for an export of the same events.

@@ -1,5 +1,6 @@
 //! Figures for a monitoring system: read with an API token, like the authorisation API.
 
+use pim_store::audit_streams::AuditStreamRow;
 use pim_store::metrics::WorkflowFigures;
 
 use crate::api_tokens::ApiClient;
@@ -13,5 +14,13 @@ impl Pim {
         _client: &ApiClient,
     ) -> Result<WorkflowFigures, ServiceError> {
         Ok(self.store().workflow_figures(self.now()).await?)
+    }
+
+    /// Each audit stream's cursor and health, for the SIEM-lag series.
+    pub async fn audit_stream_figures(
+        &self,
+        _client: &ApiClient,
+    ) -> Result<Vec<AuditStreamRow>, ServiceError> {
+        Ok(self.store().audit_streams().await?)
     }
 }

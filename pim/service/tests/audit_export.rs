@@ -112,3 +112,37 @@ async fn a_bad_filter_or_a_reader_without_the_right_is_refused_before_anything_i
     let recorded = f.pim.audit_page(&admin, &exports, None).await.unwrap();
     assert!(recorded.events.is_empty(), "nothing was exported");
 }
+
+#[tokio::test]
+async fn auditors_see_each_streams_lag_and_error_and_other_people_see_nothing() {
+    let f = fixture().await;
+    let (admin, _) = signed_in_admin(&f).await;
+    let now = f.pim.now();
+    let store = f.pim.store();
+    let error = Some("the receiver could not be reached: connection refused");
+    (store
+        .report_audit_stream("syslog", "syslog over TLS to siem:6514", error, now)
+        .await)
+        .unwrap();
+    store.advance_audit_stream("http", 1, now).await.unwrap();
+    (store
+        .report_audit_stream("http", "JSON lines over HTTP to x", None, now)
+        .await)
+        .unwrap();
+
+    let report = f.pim.audit_streams(&admin).await.unwrap();
+    let names: Vec<_> = report.streams.iter().map(|s| s.stream.as_str()).collect();
+    assert_eq!(names, ["http", "syslog"]);
+    let (http, syslog) = (&report.streams[0], &report.streams[1]);
+    assert_eq!((http.delivered_seq, http.failing_since), (1, None));
+    assert!(report.head_seq > 1, "install and sign-in are logged");
+    assert_eq!(syslog.failing_since, Some(now.unix()));
+    assert_eq!(syslog.last_error.as_deref(), error);
+    assert_eq!((syslog.delivered_seq, syslog.delivered_at), (0, None));
+
+    let (grace, _) = signed_in_user(&f, &admin, "Grace", "grace@example.org").await;
+    assert!(matches!(
+        f.pim.audit_streams(&grace).await,
+        Err(ServiceError::Forbidden)
+    ));
+}

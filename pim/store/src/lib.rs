@@ -14,7 +14,7 @@ pub mod approvals;
 pub mod assignments;
 mod audit;
 pub mod audit_search;
-mod audit_streams;
+pub mod audit_streams;
 pub mod break_glass;
 mod ceremonies;
 pub mod changes;

@@ -14,6 +14,8 @@ pub struct TestApp {
     pub base: String,
     pub bootstrap_link: String,
     pub clock: Arc<FixedClock>,
+    /// The application's database, for seeding what no HTTP call can (a stream's health).
+    pub store: pim_store::Store,
     _turn: tokio::sync::MutexGuard<'static, ()>,
 }
 
@@ -74,11 +76,13 @@ async fn start_app(turn: tokio::sync::MutexGuard<'static, ()>) -> TestApp {
         other => panic!("expected a fresh bootstrap, got {other:?}"),
     };
     let base = format!("http://127.0.0.1:{}", app.port);
+    let store = app.pim.store().clone();
     tokio::spawn(app.run());
     TestApp {
         base,
         bootstrap_link,
         clock,
+        store,
         _turn: turn,
     }
 }

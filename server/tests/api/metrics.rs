@@ -75,3 +75,42 @@ async fn a_monitoring_system_with_a_token_reads_latency_by_route_and_workflow_fi
         r#"stint_http_request_duration_seconds_count{method="GET",route="/metrics",status="401"}"#;
     assert_eq!(sample(&second, refused), Some(1.0));
 }
+
+#[tokio::test]
+async fn each_audit_stream_reports_how_far_behind_it_is_and_whether_it_fails() {
+    let app = spawn_app().await;
+    let admin = browser();
+    let mut key = SoftPasskey::new(true);
+    app.enroll(&admin, &mut key, &app.bootstrap_link).await;
+    let token = create_token(&app, &admin, &[], "30").await;
+    let now = pim_core::Timestamp::from_unix(1_800_000_000);
+    let store = &app.store;
+    (store
+        .report_audit_stream("syslog", "syslog over TCP to siem:514", None, now)
+        .await)
+        .unwrap();
+    store.advance_audit_stream("syslog", 2, now).await.unwrap();
+    let refused = Some("the receiver refused the batch: HTTP 503");
+    (store
+        .report_audit_stream("http", "JSON lines over HTTP to x", refused, now)
+        .await)
+        .unwrap();
+
+    let (_, _, body) = scrape(&app.base, Some(&token)).await;
+    let head = sample(&body, "stint_audit_events_total").unwrap();
+    let behind = |stream: &str| {
+        sample(
+            &body,
+            &format!(r#"stint_audit_stream_behind_events{{stream="{stream}"}}"#),
+        )
+    };
+    assert_eq!(behind("syslog"), Some(head - 2.0), "{body}");
+    assert_eq!(behind("http"), Some(head), "nothing delivered yet");
+    let failing = |stream: &str| {
+        sample(
+            &body,
+            &format!(r#"stint_audit_stream_failing{{stream="{stream}"}}"#),
+        )
+    };
+    assert_eq!((failing("syslog"), failing("http")), (Some(0.0), Some(1.0)));
+}
