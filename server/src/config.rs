@@ -38,6 +38,10 @@ pub struct Settings {
     /// receiver (SIEM collectors often have a private CA's certificate).
     #[serde(default)]
     pub audit_syslog_ca: Option<PathBuf>,
+    /// What each syslog message carries after its header: `json` (structured data and the
+    /// event as JSON) or `cef` (a CEF line, for Sentinel's CEF connector and ArcSight).
+    #[serde(default)]
+    pub audit_syslog_format: String,
     /// An HTTP(S) endpoint that gets every audit event as JSON lines; empty for none. Plain
     /// http only to this machine.
     #[serde(default)]
@@ -187,6 +191,7 @@ impl Settings {
         if self.audit_syslog_ca.is_some() && !matches!(syslog, Some((_, true))) {
             return Err("STINT_AUDIT_SYSLOG_CA is set but STINT_AUDIT_SYSLOG is not tls://".into());
         }
+        let format = syslog_format(&self.audit_syslog_format)?;
         if let Some((address, secured)) = syslog {
             let ca_pem = (self.audit_syslog_ca.as_ref())
                 .map(|path| {
@@ -202,6 +207,7 @@ impl Settings {
                 address: address.to_owned(),
                 hostname: self.public_url.host_str().unwrap_or("stint").to_owned(),
                 tls: secured.then_some(SyslogTls { ca_pem }),
+                format,
             });
         }
         if !self.audit_http_url.is_empty() {
@@ -273,9 +279,30 @@ fn syslog_address(text: &str) -> Result<Option<(&str, bool)>, String> {
     Ok(Some((address, tls)))
 }
 
+/// `json` (the default) or `cef`.
+fn syslog_format(text: &str) -> Result<pim_notify::audit_stream::SyslogFormat, String> {
+    use pim_notify::audit_stream::SyslogFormat;
+    match text {
+        "" | "json" => Ok(SyslogFormat::Json),
+        "cef" => Ok(SyslogFormat::Cef),
+        other => Err(format!(
+            "STINT_AUDIT_SYSLOG_FORMAT must be json or cef, not {other}"
+        )),
+    }
+}
+
 #[cfg(test)]
 mod tests {
-    use super::syslog_address;
+    use super::{syslog_address, syslog_format};
+    use pim_notify::audit_stream::SyslogFormat;
+
+    #[test]
+    fn the_syslog_format_is_json_unless_cef_is_named() {
+        assert_eq!(syslog_format(""), Ok(SyslogFormat::Json));
+        assert_eq!(syslog_format("cef"), Ok(SyslogFormat::Cef));
+        assert!(syslog_format("CEF ").is_err());
+        assert!(syslog_format("leef").is_err());
+    }
 
     #[test]
     fn a_syslog_address_names_tls_or_plain_tcp_and_a_port() {

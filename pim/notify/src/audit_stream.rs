@@ -5,6 +5,7 @@
 //! sending it and recording the cursor; every event carries its `seq` and `hash` for
 //! de-duplication.
 
+pub mod cef;
 mod connection;
 pub mod syslog;
 
@@ -17,6 +18,7 @@ use tokio_rustls::TlsConnector;
 
 use connection::Connection;
 pub use connection::{SyslogTls, tls_connector};
+pub use syslog::SyslogFormat;
 
 /// Events sent in one batch (one HTTP request, one burst of syslog frames).
 pub const BATCH: i64 = 500;
@@ -32,6 +34,7 @@ pub enum Target {
         address: String,
         hostname: String,
         tls: Option<SyslogTls>,
+        format: SyslogFormat,
     },
     /// An HTTP endpoint taking newline-delimited JSON, with an optional bearer token.
     Http { url: String, token: Option<String> },
@@ -53,9 +56,18 @@ impl Target {
     #[must_use]
     pub fn describe(&self) -> String {
         match self {
-            Self::Syslog { address, tls, .. } => {
+            Self::Syslog {
+                address,
+                tls,
+                format,
+                ..
+            } => {
                 let transport = if tls.is_some() { "TLS" } else { "TCP" };
-                format!("syslog over {transport} to {address}")
+                let payload = match format {
+                    SyslogFormat::Json => "",
+                    SyslogFormat::Cef => " (CEF)",
+                };
+                format!("syslog{payload} over {transport} to {address}")
             }
             Self::Http { url, .. } => {
                 let shown = reqwest::Url::parse(url).map_or_else(
@@ -160,11 +172,14 @@ impl AuditStream {
     async fn send(&mut self, events: &[AuditEntry]) -> Result<(), StreamError> {
         match self.target.clone() {
             Target::Syslog {
-                address, hostname, ..
+                address,
+                hostname,
+                format,
+                ..
             } => {
                 let mut bytes = Vec::new();
                 for event in events {
-                    bytes.extend(syslog::frame(event, &hostname));
+                    bytes.extend(syslog::frame(event, &hostname, format));
                 }
                 let result = self.write_syslog(&address, &bytes).await;
                 if result.is_err() {
@@ -257,6 +272,7 @@ mod tests {
             address: "siem.example.org:6514".into(),
             hostname: "pim".into(),
             tls: Some(SyslogTls::default()),
+            format: SyslogFormat::Json,
         };
         assert_eq!(
             syslog.describe(),

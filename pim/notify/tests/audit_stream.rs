@@ -11,7 +11,7 @@ use axum::body::Bytes;
 use axum::http::{HeaderMap, StatusCode};
 use pim_core::Timestamp;
 use pim_core::audit::{AuditAction, AuditEvent};
-use pim_notify::audit_stream::{AuditStream, SyslogTls, Target};
+use pim_notify::audit_stream::{AuditStream, SyslogFormat, SyslogTls, Target};
 use pim_store::Store;
 use tokio::io::{AsyncRead, AsyncReadExt};
 use tokio::net::TcpListener;
@@ -167,6 +167,7 @@ fn syslog_target(listener: &TcpListener) -> Target {
         address: listener.local_addr().unwrap().to_string(),
         hostname: "pim.example.org".into(),
         tls: None,
+        format: SyslogFormat::Json,
     }
 }
 
@@ -178,6 +179,7 @@ fn tls_target(listener: &TcpListener, host: &str, ca_pem: Option<&str>) -> Targe
         tls: Some(SyslogTls {
             ca_pem: ca_pem.map(str::to_owned),
         }),
+        format: SyslogFormat::Json,
     }
 }
 
@@ -234,6 +236,7 @@ async fn a_ca_file_that_is_not_pem_stops_the_stream_from_starting() {
                 "-----BEGIN CERTIFICATE-----\nnot base64!\n-----END CERTIFICATE-----\n".into(),
             ),
         }),
+        format: SyslogFormat::Json,
     };
     let refused = AuditStream::new(store().await, target);
     assert!(
@@ -379,4 +382,31 @@ async fn an_http_receiver_gets_json_lines_with_its_token_and_a_refused_batch_is_
     assert_eq!(events[0]["action"], "auth.sign_in.succeeded");
     assert_eq!(events[0]["time"], "2027-01-15T08:00:00Z");
     assert_eq!(store.audit_stream_cursor("http").await.unwrap(), Some(4));
+}
+
+#[tokio::test]
+async fn in_cef_format_each_event_is_one_cef_line_with_its_sequence_number() {
+    let store = store().await;
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let target = Target::Syslog {
+        address: listener.local_addr().unwrap().to_string(),
+        hostname: "pim.example.org".into(),
+        tls: None,
+        format: SyslogFormat::Cef,
+    };
+    let received = syslog_receiver(listener, None);
+    append(&store, 2).await;
+    let mut stream = AuditStream::new(store.clone(), target).unwrap();
+    assert_eq!(stream.catch_up(NOW).await.unwrap(), 2);
+    until_received(&received, 2).await;
+    let messages = received.lock().unwrap().clone();
+    for (message, seq) in messages.iter().zip(1..) {
+        let cef = &message[message.find(" - CEF:0|").unwrap() + 3..];
+        assert!(cef.starts_with("CEF:0|Stint|Stint PIM|"), "{message}");
+        assert!(
+            cef.contains("|auth.sign_in.succeeded|auth.sign_in.succeeded|3|"),
+            "{cef}"
+        );
+        assert!(cef.contains(&format!(" externalId={seq} ")), "{cef}");
+    }
 }

@@ -14,9 +14,21 @@ const SEVERITY_NOTICE: u8 = 5;
 const SD_ID: &str = "stint@32473";
 const MSGID_MAX: usize = 32;
 
-/// `<PRI>1 TIMESTAMP HOSTNAME stint - MSGID [stint@32473 …] {json}` preceded by its length.
+/// What follows a message's RFC 5424 header.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SyslogFormat {
+    /// Structured data with the sequence number, outcome, people and hash, then the event as
+    /// JSON.
+    #[default]
+    Json,
+    /// A CEF line (no structured data), as Sentinel's CEF connector and ArcSight expect.
+    Cef,
+}
+
+/// `<PRI>1 TIMESTAMP HOSTNAME stint - MSGID [stint@32473 …] {json}` preceded by its length;
+/// in CEF, `… MSGID - CEF:0|…`.
 #[must_use]
-pub fn frame(entry: &AuditEntry, hostname: &str) -> Vec<u8> {
+pub fn frame(entry: &AuditEntry, hostname: &str, format: SyslogFormat) -> Vec<u8> {
     let event = &entry.record;
     let severity = if event.outcome == "failure" {
         SEVERITY_WARNING
@@ -24,6 +36,22 @@ pub fn frame(entry: &AuditEntry, hostname: &str) -> Vec<u8> {
         SEVERITY_NOTICE
     };
     let pri = u16::from(FACILITY_LOG_AUDIT) * 8 + u16::from(severity);
+    let header = format!(
+        "<{pri}>1 {} {} stint - {}",
+        Timestamp::from_unix(event.at).rfc3339(),
+        header_field(hostname, 255),
+        header_field(&event.action, MSGID_MAX),
+    );
+    let message = match format {
+        SyslogFormat::Json => format!("{header} {} {}", structured_data(entry), entry.to_json()),
+        SyslogFormat::Cef => format!("{header} - {}", super::cef::line(entry)),
+    };
+    format!("{} {message}", message.len()).into_bytes()
+}
+
+/// `[stint@32473 seq="…" outcome="…" actor="…" subject="…" hash="…"]`, empty values left out.
+fn structured_data(entry: &AuditEntry) -> String {
+    let event = &entry.record;
     let params = [
         ("seq", event.seq.to_string()),
         ("outcome", event.outcome.clone()),
@@ -36,14 +64,7 @@ pub fn frame(entry: &AuditEntry, hostname: &str) -> Vec<u8> {
         .filter(|(_, v)| !v.is_empty())
         .map(|(k, v)| format!(" {k}=\"{}\"", sd_escape(v)))
         .collect();
-    let message = format!(
-        "<{pri}>1 {} {} stint - {} [{SD_ID}{data}] {}",
-        Timestamp::from_unix(event.at).rfc3339(),
-        header_field(hostname, 255),
-        header_field(&event.action, MSGID_MAX),
-        entry.to_json(),
-    );
-    format!("{} {message}", message.len()).into_bytes()
+    format!("[{SD_ID}{data}]")
 }
 
 /// Header fields are printable US-ASCII without spaces; anything else becomes `_`, and an
@@ -98,6 +119,7 @@ mod tests {
         let framed = text(frame(
             &event("role.selfActivate", "success"),
             "pim.example.org",
+            SyslogFormat::Json,
         ));
         let (length, message) = framed.split_once(' ').unwrap_or_default();
         assert_eq!(length.parse::<usize>().ok(), Some(message.len()));
@@ -118,10 +140,31 @@ mod tests {
 
     #[test]
     fn failures_are_warnings_and_header_fields_stay_printable() {
-        let framed = text(frame(&event("auth.sign in\u{e9}", "failure"), "bad host"));
+        let framed = text(frame(
+            &event("auth.sign in\u{e9}", "failure"),
+            "bad host",
+            SyslogFormat::Json,
+        ));
         assert!(
             framed.contains("<108>1 2027-01-15T08:00:00Z bad_host stint - auth.sign_in_ ["),
             "{framed}"
+        );
+    }
+
+    #[test]
+    fn in_cef_the_header_is_followed_by_no_structured_data_and_the_cef_line() {
+        let framed = text(frame(
+            &event("role.selfActivate", "success"),
+            "pim.example.org",
+            SyslogFormat::Cef,
+        ));
+        let (length, message) = framed.split_once(' ').unwrap_or_default();
+        assert_eq!(length.parse::<usize>().ok(), Some(message.len()));
+        assert!(
+            message.starts_with(
+                "<109>1 2027-01-15T08:00:00Z pim.example.org stint - role.selfActivate - CEF:0|Stint|"
+            ),
+            "{message}"
         );
     }
 
