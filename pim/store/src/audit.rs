@@ -2,7 +2,7 @@
 //! triggers refuse them from anywhere else.
 
 use pim_core::Timestamp;
-use pim_core::audit::{AuditEvent, BrokenLink, ChainVerifier, Checkpoint, StoredLink, chain_hash};
+use pim_core::audit::{AuditEvent, Checkpoint, chain_hash};
 
 use crate::db::on_tx;
 use crate::{Store, StoreError, Tx, on_pool};
@@ -103,41 +103,6 @@ impl Store {
     }
 }
 
-/// What `verify` found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-pub struct AuditVerification {
-    /// Events checked before the end or the first break.
-    pub checked: i64,
-    pub broken: Option<BrokenLink>,
-}
-
-/// Rows read per query while verifying: bounded memory for any length of log.
-const VERIFY_BATCH: i64 = 10_000;
-
-/// Checks `batch` in order; how many links held, and the first broken one.
-fn check_batch(
-    verifier: &mut ChainVerifier<'_>,
-    batch: &[AuditRecord],
-) -> Result<i64, (i64, BrokenLink)> {
-    let mut checked = 0;
-    for r in batch {
-        let link = StoredLink {
-            seq: r.seq,
-            at: r.at,
-            action: &r.action,
-            outcome: &r.outcome,
-            actor_id: r.actor_id.as_deref(),
-            subject_user_id: r.subject_user_id.as_deref(),
-            details: &r.details,
-            prev_hash: &r.prev_hash,
-            hash: &r.hash,
-        };
-        verifier.check(&link).map_err(|broken| (checked, broken))?;
-        checked += 1;
-    }
-    Ok(checked)
-}
-
 impl Store {
     /// The chain's head now, to be written outside the database as a checkpoint.
     pub async fn audit_head(&self, now: Timestamp) -> Result<Checkpoint, StoreError> {
@@ -150,62 +115,6 @@ impl Store {
             seq: head.seq,
             hash: head.hash,
             at: now.unix(),
-        })
-    }
-
-    /// Up to [`VERIFY_BATCH`] events after `after`, up to `head`, in order.
-    async fn verify_batch(&self, after: i64, head: i64) -> Result<Vec<AuditRecord>, StoreError> {
-        Ok(on_pool!(self.db(), |pool| {
-            sqlx::query_as::<_, AuditRecord>(
-                "SELECT seq, at, action, outcome, actor_id, subject_user_id, details, \
-                 prev_hash, hash FROM audit_events WHERE seq > $1 AND seq <= $2 \
-                 ORDER BY seq LIMIT $3",
-            )
-            .bind(after)
-            .bind(head)
-            .bind(VERIFY_BATCH)
-            .fetch_all(pool)
-            .await?
-        }))
-    }
-
-    /// Recomputes every link of the chain with the key and compares it with what is stored
-    /// and with `checkpoints` written earlier; reports the first broken link.
-    pub async fn verify_audit(
-        &self,
-        checkpoints: Vec<Checkpoint>,
-    ) -> Result<AuditVerification, StoreError> {
-        // Events appended while this runs are after the head read here, and not checked.
-        let head = self.audit_head(Timestamp::from_unix(0)).await?.seq;
-        let mut verifier = ChainVerifier::new(&self.audit_key, checkpoints);
-        let mut checked = 0;
-        let mut batch = self.verify_batch(0, head).await?;
-        while let Some(last) = batch.last().map(|r| r.seq) {
-            // The next batch is read while this one is hashed: on SQLite the read runs on the
-            // connection's own thread, so the two overlap.
-            let (next, result) = futures_util::join!(self.verify_batch(last, head), async {
-                check_batch(&mut verifier, &batch)
-            });
-            match result {
-                Ok(n) => checked += n,
-                Err((n, broken)) => {
-                    return Ok(AuditVerification {
-                        checked: checked + n,
-                        broken: Some(broken),
-                    });
-                }
-            }
-            batch = next?;
-        }
-        Ok(match verifier.finish(head) {
-            Ok(n) => AuditVerification {
-                checked: n,
-                broken: None,
-            },
-            Err(broken) => AuditVerification {
-                checked,
-                broken: Some(broken),
-            },
         })
     }
 }

@@ -15,6 +15,7 @@ pub mod assignments;
 mod audit;
 pub mod audit_search;
 pub mod audit_streams;
+mod audit_verify;
 pub mod break_glass;
 mod ceremonies;
 pub mod changes;
@@ -38,7 +39,8 @@ mod seal;
 pub mod testing;
 mod users;
 
-pub use audit::{AuditRecord, AuditVerification};
+pub use audit::AuditRecord;
+pub use audit_verify::AuditVerification;
 pub use ceremonies::NewCeremony;
 pub use connect::connect;
 pub use db::{Db, Tx};

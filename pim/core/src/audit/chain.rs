@@ -1,9 +1,11 @@
 //! Checking a stored audit chain link by link: the `verify` command's logic, free of I/O so
 //! that each way a chain can break is tested here.
 
+use hmac::{Hmac, Mac};
 use serde::{Deserialize, Serialize};
+use sha2::Sha256;
 
-use super::{GENESIS_HASH, canonical_text, chain_hash};
+use super::{GENESIS_HASH, canonical_text};
 
 /// An audit row as stored, borrowed from whatever read it.
 #[derive(Debug, Clone, Copy)]
@@ -64,21 +66,23 @@ pub enum BrokenLink {
 }
 
 /// Walks a chain in sequence order.
-pub struct ChainVerifier<'k> {
-    key: &'k [u8],
+pub struct ChainVerifier {
+    /// Keyed once: each link hashes a copy, which skips HMAC's key set-up per event.
+    keyed: Hmac<Sha256>,
     next_seq: i64,
     prev_hash: String,
     checkpoints: Vec<Checkpoint>,
     next_checkpoint: usize,
 }
 
-impl<'k> ChainVerifier<'k> {
+impl ChainVerifier {
     /// `checkpoints` in any order; each must be found in the chain.
     #[must_use]
-    pub fn new(key: &'k [u8], mut checkpoints: Vec<Checkpoint>) -> Self {
+    pub fn new(key: &[u8], mut checkpoints: Vec<Checkpoint>) -> Self {
         checkpoints.sort_by_key(|c| c.seq);
         Self {
-            key,
+            // HMAC accepts keys of any length, so this cannot fail.
+            keyed: Hmac::new_from_slice(key).unwrap_or_else(|_| unreachable!()),
             next_seq: 1,
             prev_hash: GENESIS_HASH.to_owned(),
             checkpoints,
@@ -100,11 +104,10 @@ impl<'k> ChainVerifier<'k> {
         // The writer stores details exactly as it hashed them, so hashing the stored text as
         // it is proves an untampered row without parsing it. The prefix's fields are JSON
         // encoded, which no details text can imitate, so a match proves every column.
-        if chain_hash(self.key, link.prev_hash, &link.canonical(link.details)) != link.hash {
+        if !self.hashes_to(link, &link.canonical(link.details)) {
             let details: serde_json::Value = serde_json::from_str(link.details)
                 .map_err(|_| BrokenLink::Unreadable { seq: link.seq })?;
-            let canonical = link.canonical(&details.to_string());
-            if chain_hash(self.key, link.prev_hash, &canonical) != link.hash {
+            if !self.hashes_to(link, &link.canonical(&details.to_string())) {
                 return Err(BrokenLink::Altered { seq: link.seq });
             }
         }
@@ -121,8 +124,20 @@ impl<'k> ChainVerifier<'k> {
             self.next_checkpoint += 1;
         }
         self.next_seq += 1;
-        self.prev_hash = link.hash.to_owned();
+        self.prev_hash.clear();
+        self.prev_hash.push_str(link.hash);
         Ok(())
+    }
+
+    /// Whether `HMAC(key, prev_hash ‖ canonical)` is the link's stored hash, as
+    /// [`super::chain_hash`] writes it (lower-case hex).
+    fn hashes_to(&self, link: &StoredLink<'_>, canonical: &str) -> bool {
+        let mut mac = self.keyed.clone();
+        mac.update(link.prev_hash.as_bytes());
+        mac.update(canonical.as_bytes());
+        let mut hex = [0_u8; 64];
+        hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex).is_ok()
+            && hex.as_slice() == link.hash.as_bytes()
     }
 
     /// After the last stored event: `head_seq` is the count the database's head row keeps.
@@ -144,7 +159,7 @@ impl<'k> ChainVerifier<'k> {
 mod tests {
     use super::*;
     use crate::Timestamp;
-    use crate::audit::{AuditAction, AuditEvent};
+    use crate::audit::{AuditAction, AuditEvent, chain_hash};
 
     /// A chain of `n` events as the store writes them: (seq, at, details, prev, hash).
     fn chain(n: i64) -> Vec<(i64, String, String, String)> {
