@@ -106,8 +106,14 @@ impl AuditFilter {
     ) -> (String, Vec<Bind>) {
         let mut w = Where::default();
         let text = |u: UserId| Bind::Text(u.to_string());
-        if let Some(seq) = before_seq {
-            w.add("e.seq < ?", [Bind::Int(seq)]);
+        // One upper bound, the tighter of the page's and the time range's: given two, the
+        // planner cannot tell which one ends the index range and may walk far past the range.
+        let range_end = seqs.map(|(_, last)| last.saturating_add(1));
+        if let Some(end) = before_seq.into_iter().chain(range_end).min() {
+            w.add("e.seq < ?", [Bind::Int(end)]);
+        }
+        if let Some((first, _)) = seqs {
+            w.add("e.seq >= ?", [Bind::Int(first)]);
         }
         if let Some(u) = self.actor {
             w.add("e.actor_id = ?", [text(u)]);
@@ -132,10 +138,6 @@ impl AuditFilter {
         }
         if let Some(o) = &self.outcome {
             w.add("e.outcome = ?", [Bind::Text(o.clone())]);
-        }
-        if let Some((first, last)) = seqs {
-            w.add("e.seq >= ?", [Bind::Int(first)]);
-            w.add("e.seq <= ?", [Bind::Int(last)]);
         }
         let clause = if w.conditions.is_empty() {
             String::new()

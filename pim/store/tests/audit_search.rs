@@ -195,3 +195,29 @@ async fn event_times_never_go_back_so_a_time_window_is_exact() {
     let verified = store.verify_audit(Vec::new()).await.unwrap();
     assert_eq!((verified.checked, verified.broken.is_none()), (13, true));
 }
+
+#[tokio::test]
+async fn pages_of_a_time_window_start_at_the_cursor_or_the_window_whichever_is_older() {
+    let (store, ..) = world().await;
+    // Sign-ins 3 to 8 happened from 1020 to 1070.
+    let window = AuditFilter {
+        from: Some(Timestamp::from_unix(1_020)),
+        to: Some(Timestamp::from_unix(1_071)),
+        ..AuditFilter::default()
+    };
+    let page = |before| {
+        let (store, window) = (&store, &window);
+        async move {
+            let found = store.search_audit(window, before, 4).await.unwrap();
+            found.iter().map(|e| e.record.seq).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(page(None).await, vec![8, 7, 6, 5]);
+    assert_eq!(
+        page(Some(12)).await,
+        vec![8, 7, 6, 5],
+        "a cursor after the window"
+    );
+    assert_eq!(page(Some(5)).await, vec![4, 3], "a cursor inside it");
+    assert!(page(Some(3)).await.is_empty(), "a cursor before it");
+}
