@@ -23,25 +23,65 @@ async fn main() -> anyhow::Result<()> {
     let work = std::env::temp_dir().join(format!("stint-bench-{}", uuid::Uuid::new_v4().simple()));
     std::fs::create_dir_all(&work)?;
 
+    // `--only audit` (or page, activation, approval, provisioning, wasm) runs one figure.
+    let only = arg(&args, "--only");
+    let runs = |figure: &str| only.as_deref().is_none_or(|o| o == figure);
+
     println!("Stint benchmarks ({seconds} s per load phase, 64 connections, loopback)\n");
-    let page = page::run(&work, &site_root, seconds).await?;
-    let activation = activation::run(&work).await?;
-    let approval = approval::run(&work).await?;
+    let page = if runs("page") {
+        Some(page::run(&work, &site_root, seconds).await?)
+    } else {
+        None
+    };
+    let activation = if runs("activation") {
+        Some(activation::run(&work).await?)
+    } else {
+        None
+    };
+    let approval = if runs("approval") {
+        Some(approval::run(&work).await?)
+    } else {
+        None
+    };
     let pg_url = std::env::var("STINT_PG_ADMIN_URL")
         .unwrap_or_else(|_| "postgres://postgres@127.0.0.1:5432/postgres".into());
-    let provisioning = provisioning::run(&work, &pg_url).await?;
-    let audit = audit::run(&work, audit_events).await?;
-    let wasm = wasm::measure(&site_root);
+    let provisioning = if runs("provisioning") {
+        Some(provisioning::run(&work, &pg_url).await?)
+    } else {
+        None
+    };
+    let audit = if runs("audit") {
+        Some(audit::run(&work, audit_events).await?)
+    } else {
+        None
+    };
+    let wasm = runs("wasm").then(|| wasm::measure(&site_root));
 
     println!("| Figure | Stint | Baseline | Ratio | Target |");
     println!("|---|---|---|---|---|");
-    page.print();
-    activation.print();
-    approval.print();
-    provisioning::ProvisioningFigures::print(provisioning.as_ref());
-    audit.print();
-    wasm.print();
-    let _ = std::fs::remove_dir_all(&work);
+    if let Some(figures) = &page {
+        figures.print();
+    }
+    if let Some(figures) = &activation {
+        figures.print();
+    }
+    if let Some(figures) = &approval {
+        figures.print();
+    }
+    if let Some(provisioning) = provisioning {
+        provisioning::ProvisioningFigures::print(provisioning.as_ref());
+    }
+    if let Some(figures) = &audit {
+        figures.print();
+    }
+    if let Some(figures) = &wasm {
+        figures.print();
+    }
+    if std::env::var_os("STINT_BENCH_KEEP").is_some() {
+        println!("\nDatabases kept in {}", work.display());
+    } else {
+        let _ = std::fs::remove_dir_all(&work);
+    }
     Ok(())
 }
 
