@@ -142,13 +142,41 @@ pub async fn principal() -> Result<Principal, AppError> {
 
 pub async fn principal_and_session() -> Result<(Principal, PimSession), AppError> {
     let session = PimSession::current().await?;
+    let principal = match use_context::<PagePrincipal>() {
+        Some(memo) => memo
+            .0
+            .get_or_try_init(|| principal_of(&session))
+            .await?
+            .clone(),
+        None => principal_of(&session).await?,
+    };
+    Ok((principal, session))
+}
+
+/// The caller as one page render sees them. The navigation and the page each ask who is
+/// signed in, and each answer costs several queries; a render changes nothing, so one answer
+/// (taken at one instant) serves the whole page. Server functions, which may change who is
+/// signed in or what they hold, ask afresh every time.
+#[derive(Clone, Default)]
+pub struct PagePrincipal(std::sync::Arc<tokio::sync::OnceCell<Principal>>);
+
+/// Gives a GET request (a page render) one [`PagePrincipal`]; call from the per-request
+/// context of the Leptos routes.
+pub fn provide_page_principal() {
+    let method = use_context::<http::request::Parts>().map(|parts| parts.method);
+    if method == Some(http::Method::GET) {
+        provide_context(PagePrincipal::default());
+    }
+}
+
+async fn principal_of(session: &PimSession) -> Result<Principal, AppError> {
     let Some(identity) = session.identity().await? else {
         return Err(ServiceError::Unauthenticated.into());
     };
     match pim()?.principal(&identity).await {
         Ok(principal) => {
             session.keep_alive(principal.now).await?;
-            Ok((principal, session))
+            Ok(principal)
         }
         Err(ServiceError::Unauthenticated) => {
             session.forget_identity().await?;

@@ -123,7 +123,7 @@ impl Application {
         let http_metrics = crate::metrics::HttpMetrics::default();
         let origin = settings.public_url.origin().ascii_serialization();
         let router = Router::new()
-            .leptos_routes_with_context(&state, routes, provide_csp_nonce, {
+            .leptos_routes_with_context(&state, routes, provide_request_context, {
                 let options = state.leptos_options.clone();
                 move || shell(options.clone())
             })
@@ -257,6 +257,13 @@ impl Application {
 }
 
 /// Hands the response's CSP nonce to Leptos, which puts it on the hydration scripts.
+/// What every request's Leptos context gets besides the state: its CSP nonce, and for a page
+/// render one answer to who is signed in.
+fn provide_request_context() {
+    app::ssr::provide_page_principal();
+    provide_csp_nonce();
+}
+
 fn provide_csp_nonce() {
     let nonce = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());
