@@ -36,9 +36,7 @@ fn register_streams(registry: &mut Registry, streams: &[AuditStreamRow], head_se
         let labels = StreamLabels {
             stream: s.stream.clone(),
         };
-        behind
-            .get_or_create(&labels)
-            .set((head_seq - s.delivered_seq).max(0));
+        behind.get_or_create(&labels).set(s.behind(head_seq));
         failing
             .get_or_create(&labels)
             .set(i64::from(s.failing_since.is_some()));
@@ -109,14 +107,12 @@ pub async fn track_latency(
 
 pub async fn endpoint(state: AppState, http: HttpMetrics, headers: HeaderMap) -> Response {
     let pim = &state.pim;
-    let figures = match crate::authz_api::client(&state, &headers).await {
-        Ok(client) => match pim.workflow_figures(&client).await {
-            Ok(figures) => (pim.audit_stream_figures(&client).await).map(|s| (figures, s)),
-            Err(err) => Err(err),
-        },
-        Err(err) => Err(err),
+    let figures = async {
+        let client = crate::authz_api::client(&state, &headers).await?;
+        let workflow = pim.workflow_figures(&client).await?;
+        Ok((workflow, pim.audit_stream_figures(&client).await?))
     };
-    let (figures, streams) = match figures {
+    let (figures, streams) = match figures.await {
         Ok(both) => both,
         Err(ServiceError::Unauthenticated) => {
             let mut response =

@@ -167,9 +167,9 @@ pub async fn audit_streams() -> Result<Vec<AuditStreamView>, AppError> {
     let report = pim()?.audit_streams(&me).await?;
     Ok((report.streams.into_iter())
         .map(|s| AuditStreamView {
+            behind: s.behind(report.head_seq),
             target: s.target,
             delivered_seq: s.delivered_seq,
-            behind: (report.head_seq - s.delivered_seq).max(0),
             delivered_at: s.delivered_at.map(Timestamp::from_unix),
             failing_since: s.failing_since.map(Timestamp::from_unix),
             last_error: s.last_error,

@@ -305,11 +305,20 @@ pub fn canonical_text(
 /// so whoever can write rows cannot forge a consistent chain.
 #[must_use]
 pub fn chain_hash(key: &[u8], prev_hash: &str, canonical: &str) -> String {
+    hex::encode(chain_mac(keyed_mac(key), prev_hash, canonical))
+}
+
+/// An HMAC keyed with the audit key, to be cloned for each link.
+fn keyed_mac(key: &[u8]) -> Hmac<Sha256> {
     // HMAC accepts keys of any length, so this cannot fail.
-    let mut mac = <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!());
-    mac.update(prev_hash.as_bytes());
-    mac.update(canonical.as_bytes());
-    hex::encode(mac.finalize().into_bytes())
+    <Hmac<Sha256> as Mac>::new_from_slice(key).unwrap_or_else(|_| unreachable!())
+}
+
+/// `keyed` (see [`keyed_mac`]) over `prev_hash ‖ canonical`.
+fn chain_mac(mut keyed: Hmac<Sha256>, prev_hash: &str, canonical: &str) -> [u8; 32] {
+    keyed.update(prev_hash.as_bytes());
+    keyed.update(canonical.as_bytes());
+    keyed.finalize().into_bytes().into()
 }
 
 /// The `prev_hash` of the first event.

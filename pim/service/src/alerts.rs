@@ -107,7 +107,8 @@ impl Pim {
 
     /// Announces each finding of at least the configured severity (Medium unless changed)
     /// once, when it first appears: an audit event and a notice to Security Administrators,
-    /// Global Administrators and every channel, in one transaction. Called by the server every few minutes; returns how many were new.
+    /// Global Administrators and every channel, in one transaction. Called by the server
+    /// every few minutes; returns how many were new.
     /// Nothing is announced while no channel is enabled (nothing could be delivered), so the
     /// findings of a fresh installation are announced once its first channel exists.
     pub async fn announce_new_alerts(&self) -> Result<usize, ServiceError> {

@@ -18,6 +18,14 @@ pub struct AuditStreamRow {
     pub last_error: Option<String>,
 }
 
+impl AuditStreamRow {
+    /// Events up to `head_seq` the receiver has not accepted yet.
+    #[must_use]
+    pub fn behind(&self, head_seq: i64) -> i64 {
+        (head_seq - self.delivered_seq).max(0)
+    }
+}
+
 impl Store {
     /// The last sequence number `stream` delivered, or `None` for a stream never run.
     pub async fn audit_stream_cursor(&self, stream: &str) -> Result<Option<i64>, StoreError> {

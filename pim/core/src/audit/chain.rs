@@ -1,11 +1,11 @@
 //! Checking a stored audit chain link by link: the `verify` command's logic, free of I/O so
 //! that each way a chain can break is tested here.
 
-use hmac::{Hmac, Mac};
+use hmac::Hmac;
 use serde::{Deserialize, Serialize};
 use sha2::Sha256;
 
-use super::{GENESIS_HASH, canonical_text};
+use super::{GENESIS_HASH, canonical_text, chain_mac, keyed_mac};
 
 /// An audit row as stored, borrowed from whatever read it.
 #[derive(Debug, Clone, Copy)]
@@ -81,8 +81,7 @@ impl ChainVerifier {
     pub fn new(key: &[u8], mut checkpoints: Vec<Checkpoint>) -> Self {
         checkpoints.sort_by_key(|c| c.seq);
         Self {
-            // HMAC accepts keys of any length, so this cannot fail.
-            keyed: Hmac::new_from_slice(key).unwrap_or_else(|_| unreachable!()),
+            keyed: keyed_mac(key),
             next_seq: 1,
             prev_hash: GENESIS_HASH.to_owned(),
             checkpoints,
@@ -132,12 +131,9 @@ impl ChainVerifier {
     /// Whether `HMAC(key, prev_hash ‖ canonical)` is the link's stored hash, as
     /// [`super::chain_hash`] writes it (lower-case hex).
     fn hashes_to(&self, link: &StoredLink<'_>, canonical: &str) -> bool {
-        let mut mac = self.keyed.clone();
-        mac.update(link.prev_hash.as_bytes());
-        mac.update(canonical.as_bytes());
+        let mac = chain_mac(self.keyed.clone(), link.prev_hash, canonical);
         let mut hex = [0_u8; 64];
-        hex::encode_to_slice(mac.finalize().into_bytes(), &mut hex).is_ok()
-            && hex.as_slice() == link.hash.as_bytes()
+        hex::encode_to_slice(mac, &mut hex).is_ok() && hex.as_slice() == link.hash.as_bytes()
     }
 
     /// After the last stored event: `head_seq` is the count the database's head row keeps.

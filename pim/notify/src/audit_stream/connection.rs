@@ -8,7 +8,7 @@ use std::task::{Context, Waker};
 
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, ServerName};
-use tokio::io::{AsyncRead, AsyncWriteExt, ReadBuf};
+use tokio::io::{AsyncRead, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -72,14 +72,8 @@ impl Connection {
 
     pub async fn send(&mut self, bytes: &[u8]) -> io::Result<()> {
         match self {
-            Self::Plain(tcp) => {
-                tcp.write_all(bytes).await?;
-                tcp.flush().await
-            }
-            Self::Tls(tls) => {
-                tls.write_all(bytes).await?;
-                tls.flush().await
-            }
+            Self::Plain(tcp) => write_all_and_flush(tcp, bytes).await,
+            Self::Tls(tls) => write_all_and_flush(&mut **tls, bytes).await,
         }
     }
 
@@ -102,6 +96,14 @@ impl Connection {
             }
         }
     }
+}
+
+async fn write_all_and_flush<W: AsyncWrite + Unpin>(
+    writer: &mut W,
+    bytes: &[u8],
+) -> io::Result<()> {
+    writer.write_all(bytes).await?;
+    writer.flush().await
 }
 
 #[cfg(test)]
