@@ -22,8 +22,12 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> 
             .synchronous(SqliteSynchronous::Full)
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
+        // No ping before each acquire: a local file's connection cannot drop off the network,
+        // and sqlx already pings every connection when it returns to the pool. Each ping is a
+        // round trip to the connection's worker thread, a third of a small query's cost.
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
+            .test_before_acquire(false)
             .connect_with(options)
             .await?;
         Db::Sqlite(pool)
