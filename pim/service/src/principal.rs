@@ -46,25 +46,22 @@ impl Pim {
         if identity.signed_in_at.seconds_until(now) >= ABSOLUTE_SESSION_SECONDS {
             return Err(ServiceError::Unauthenticated);
         }
-        let row = self
+        let signed_in = self
             .store()
-            .find_user_row(identity.user_id)
+            .find_signed_in(identity.user_id, now)
             .await?
             .ok_or(ServiceError::Unauthenticated)?;
+        let row = signed_in.user;
         if row.status != UserStatus::Active.code() || row.session_epoch != identity.epoch {
             return Err(ServiceError::Unauthenticated);
         }
         if self.owed_justification(identity).await?.is_some() {
             return Err(ServiceError::JustificationRequired);
         }
-        let active_roles = self
-            .store()
-            .find_active_roles(identity.user_id, now)
-            .await?;
         Ok(Principal {
             user_id: identity.user_id,
             display_name: row.display_name,
-            active_roles,
+            active_roles: signed_in.active_roles,
             now,
         })
     }

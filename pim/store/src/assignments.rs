@@ -31,12 +31,51 @@ pub struct AssignmentFilter {
     pub permanent_only: bool,
 }
 
+/// The roles a user (`$1`) holds at `$2`: active assignments and active activations whose
+/// eligibility still stands, each only while `starts_at <= now < ends_at`.
+pub(crate) const ACTIVE_ROLES: &str = "\
+    SELECT a.role_id, r.name, a.ends_at, NULL AS activation_id FROM assignments a \
+    JOIN roles r ON r.id = a.role_id \
+    WHERE a.user_id = $1 AND a.kind = 'active' AND a.removed_at IS NULL \
+    AND a.starts_at <= $2 AND (a.ends_at IS NULL OR a.ends_at > $2) \
+    UNION ALL \
+    SELECT v.role_id, r.name, v.ends_at, v.id FROM activations v \
+    JOIN roles r ON r.id = v.role_id \
+    JOIN assignments e ON e.id = v.eligibility_id \
+    WHERE v.user_id = $1 AND v.state = 'active' \
+    AND v.starts_at <= $2 AND v.ends_at > $2 \
+    AND e.removed_at IS NULL AND e.starts_at <= $2 \
+    AND (e.ends_at IS NULL OR e.ends_at > $2)";
+
 #[derive(sqlx::FromRow)]
-struct ActiveRoleRow {
-    role_id: String,
-    name: String,
-    ends_at: Option<i64>,
-    activation_id: Option<String>,
+pub(crate) struct ActiveRoleRow {
+    pub(crate) role_id: String,
+    pub(crate) name: String,
+    pub(crate) ends_at: Option<i64>,
+    pub(crate) activation_id: Option<String>,
+}
+
+/// Active roles from their rows, soonest end first (permanent ones last).
+pub(crate) fn active_roles(rows: Vec<ActiveRoleRow>) -> Result<Vec<ActiveRole>, StoreError> {
+    let mut roles = rows
+        .into_iter()
+        .map(|r| {
+            Ok(ActiveRole {
+                role_id: RoleId::parse(&r.role_id).map_err(StoreError::corrupt)?,
+                name: r.name,
+                ends_at: r.ends_at.map(Timestamp::from_unix),
+                activation_id: r
+                    .activation_id
+                    .map(|id| ActivationId::parse(&id))
+                    .transpose()
+                    .map_err(StoreError::corrupt)?,
+            })
+        })
+        .collect::<Result<Vec<_>, StoreError>>()?;
+    roles.sort_by(|a, b| {
+        (a.ends_at.is_none(), a.ends_at, &a.name).cmp(&(b.ends_at.is_none(), b.ends_at, &b.name))
+    });
+    Ok(roles)
 }
 
 #[derive(sqlx::FromRow)]
@@ -106,55 +145,21 @@ impl Store {
 impl Store {
     /// Roles in effect for `user` at `now`: active assignments and active activations whose
     /// eligibility still stands, each only while `starts_at <= now < ends_at`. Soonest end
-    /// first. This is the one query authorisation reads roles from.
+    /// first. Authorisation reads roles from [`ACTIVE_ROLES`], here or in
+    /// [`Store::find_signed_in`].
     pub async fn find_active_roles(
         &self,
         user: UserId,
         now: Timestamp,
     ) -> Result<Vec<ActiveRole>, StoreError> {
         let rows = on_pool!(self.db(), |pool| {
-            sqlx::query_as::<_, ActiveRoleRow>(
-                "SELECT a.role_id, r.name, a.ends_at, NULL AS activation_id FROM assignments a \
-                 JOIN roles r ON r.id = a.role_id \
-                 WHERE a.user_id = $1 AND a.kind = 'active' AND a.removed_at IS NULL \
-                 AND a.starts_at <= $2 AND (a.ends_at IS NULL OR a.ends_at > $2) \
-                 UNION ALL \
-                 SELECT v.role_id, r.name, v.ends_at, v.id FROM activations v \
-                 JOIN roles r ON r.id = v.role_id \
-                 JOIN assignments e ON e.id = v.eligibility_id \
-                 WHERE v.user_id = $1 AND v.state = 'active' \
-                 AND v.starts_at <= $2 AND v.ends_at > $2 \
-                 AND e.removed_at IS NULL AND e.starts_at <= $2 \
-                 AND (e.ends_at IS NULL OR e.ends_at > $2)",
-            )
-            .bind(user.to_string())
-            .bind(now.unix())
-            .fetch_all(pool)
-            .await?
+            sqlx::query_as::<_, ActiveRoleRow>(ACTIVE_ROLES)
+                .bind(user.to_string())
+                .bind(now.unix())
+                .fetch_all(pool)
+                .await?
         });
-        let mut roles = rows
-            .into_iter()
-            .map(|r| {
-                Ok(ActiveRole {
-                    role_id: RoleId::parse(&r.role_id).map_err(StoreError::corrupt)?,
-                    name: r.name,
-                    ends_at: r.ends_at.map(Timestamp::from_unix),
-                    activation_id: r
-                        .activation_id
-                        .map(|id| ActivationId::parse(&id))
-                        .transpose()
-                        .map_err(StoreError::corrupt)?,
-                })
-            })
-            .collect::<Result<Vec<_>, StoreError>>()?;
-        roles.sort_by(|a, b| {
-            (a.ends_at.is_none(), a.ends_at, &a.name).cmp(&(
-                b.ends_at.is_none(),
-                b.ends_at,
-                &b.name,
-            ))
-        });
-        Ok(roles)
+        active_roles(rows)
     }
 
     /// Assignments not removed and not ended at `now`, by role then person.

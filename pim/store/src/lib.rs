@@ -36,6 +36,7 @@ pub mod reviews;
 pub mod roles;
 pub mod rows;
 mod seal;
+pub mod signed_in;
 pub mod testing;
 mod users;
 

@@ -270,19 +270,22 @@ async fn the_bootstrap_is_claimed_once() {
     assert_eq!(store.find_bootstrap_user().await.unwrap(), Some(a));
 }
 
-#[tokio::test]
-async fn an_active_assignment_counts_until_its_end_instant() {
-    let store = store().await;
-    let owner = user(&store, "ada@example.org").await;
+/// Gives `owner` an active assignment of `role` from t(10) until `ends_at`.
+async fn active_from_ten(
+    store: &Store,
+    owner: UserId,
+    role: BuiltinRole,
+    ends_at: Option<Timestamp>,
+) {
     let mut tx = store.begin().await.unwrap();
     tx.create_assignment(
         pim_store::assignments::NewAssignment {
             id: AssignmentId::new_random(),
             user_id: owner,
-            role_id: BuiltinRole::UserAdministrator.id(),
+            role_id: role.id(),
             kind: pim_store::assignments::AssignmentKind::Active,
             starts_at: t(10),
-            ends_at: Some(t(20)),
+            ends_at,
             assigned_by: None,
             justification: "set-up",
         },
@@ -291,6 +294,13 @@ async fn an_active_assignment_counts_until_its_end_instant() {
     .await
     .unwrap();
     tx.commit().await.unwrap();
+}
+
+#[tokio::test]
+async fn an_active_assignment_counts_until_its_end_instant() {
+    let store = store().await;
+    let owner = user(&store, "ada@example.org").await;
+    active_from_ten(&store, owner, BuiltinRole::UserAdministrator, Some(t(20))).await;
     assert!(
         store
             .find_active_roles(owner, t(9))
@@ -308,6 +318,57 @@ async fn an_active_assignment_counts_until_its_end_instant() {
             .unwrap()
             .is_empty(),
         "ended"
+    );
+}
+
+#[tokio::test]
+async fn the_signed_in_lookup_reads_the_user_with_exactly_the_roles_in_effect() {
+    let store = store().await;
+    let owner = user(&store, "ada@example.org").await;
+    let bystander = user(&store, "bo@example.org").await;
+    active_from_ten(&store, owner, BuiltinRole::UserAdministrator, Some(t(20))).await;
+    active_from_ten(&store, owner, BuiltinRole::SecurityReader, None).await;
+
+    for at in [t(15), t(25)] {
+        let found = store.find_signed_in(owner, at).await.unwrap().unwrap();
+        assert_eq!(found.user.id, owner.to_string());
+        assert_eq!(found.user.email, "ada@example.org");
+        let names = |roles: &[pim_core::principal::ActiveRole]| {
+            roles.iter().map(|r| r.name.clone()).collect::<Vec<_>>()
+        };
+        assert_eq!(
+            names(&found.active_roles),
+            names(&store.find_active_roles(owner, at).await.unwrap()),
+            "the same roles as the authorisation query at {at:?}"
+        );
+    }
+    let during = store.find_signed_in(owner, t(15)).await.unwrap().unwrap();
+    assert_eq!(
+        during.active_roles.len(),
+        2,
+        "both roles, soonest end first"
+    );
+    assert_eq!(during.active_roles[0].name, "User Administrator");
+    let after = store.find_signed_in(owner, t(25)).await.unwrap().unwrap();
+    assert_eq!(after.active_roles.len(), 1, "the ended one is gone");
+
+    let none = store
+        .find_signed_in(bystander, t(15))
+        .await
+        .unwrap()
+        .unwrap();
+    assert_eq!(none.user.email, "bo@example.org");
+    assert!(
+        none.active_roles.is_empty(),
+        "a user without roles is still found"
+    );
+    assert!(
+        store
+            .find_signed_in(UserId::new_random(), t(15))
+            .await
+            .unwrap()
+            .is_none(),
+        "nobody by that id"
     );
 }
 
