@@ -22,14 +22,20 @@ const CONNECTIONS: usize = 64;
 pub struct PageFigures {
     stint: LoadResult,
     hello: LoadResult,
+    /// The rendered page as sent, HTML and hydration data together.
+    page_bytes: usize,
 }
 
 pub async fn run(work: &Path, site_root: &Path, seconds: u64) -> anyhow::Result<PageFigures> {
     let hello_url = spawn_hello_world().await?;
-    let (page_url, cookie) = spawn_stint(work, site_root).await?;
+    let (page_url, cookie, page_bytes) = spawn_stint(work, site_root).await?;
     let stint = load::run(&page_url, Some(&cookie), CONNECTIONS, seconds).await?;
     let hello = load::run(&hello_url, None, CONNECTIONS, seconds).await?;
-    Ok(PageFigures { stint, hello })
+    Ok(PageFigures {
+        stint,
+        hello,
+        page_bytes,
+    })
 }
 
 impl PageFigures {
@@ -49,6 +55,10 @@ impl PageFigures {
             self.hello.p99_ms,
             self.stint.p99_ms / self.hello.p99_ms.max(f64::EPSILON),
             crate::mark(self.stint.p99_ms <= 10.0)
+        );
+        println!(
+            "| My roles page, bytes sent (uncompressed) | {} KB | | | |",
+            self.page_bytes / 1024
         );
         if self.stint.errors + self.hello.errors > 0 {
             println!(
@@ -71,8 +81,9 @@ async fn spawn_hello_world() -> anyhow::Result<String> {
 }
 
 /// Stint on a fresh SQLite file: the first administrator enrolled over HTTP, eligible for the
-/// five built-in roles and fifteen custom ones. Returns the page URL and the session cookie.
-async fn spawn_stint(work: &Path, site_root: &Path) -> anyhow::Result<(String, String)> {
+/// five built-in roles and fifteen custom ones. Returns the page URL, the session cookie and
+/// the page's size.
+async fn spawn_stint(work: &Path, site_root: &Path) -> anyhow::Result<(String, String, usize)> {
     let data_dir = work.join("page");
     std::fs::create_dir_all(&data_dir)?;
     let settings: Settings = serde_json::from_value(serde_json::json!({
@@ -165,5 +176,5 @@ async fn spawn_stint(work: &Path, site_root: &Path) -> anyhow::Result<(String, S
         body.contains("Bench role 15") && body.contains("User Administrator"),
         "the page did not render the roles"
     );
-    Ok((page_url, cookie))
+    Ok((page_url, cookie, body.len()))
 }
