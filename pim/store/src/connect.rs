@@ -23,8 +23,8 @@ pub async fn connect(url: &str, max_connections: u32) -> Result<Db, StoreError> 
             .foreign_keys(true)
             .busy_timeout(Duration::from_secs(5));
         // No ping before each acquire: a local file's connection cannot drop off the network,
-        // and sqlx already pings every connection when it returns to the pool. Each ping is a
-        // round trip to the connection's worker thread, a third of a small query's cost.
+        // and sqlx already pings every connection when it returns to the pool. Each ping is one
+        // more round trip to the connection's worker thread.
         let pool = SqlitePoolOptions::new()
             .max_connections(max_connections)
             .test_before_acquire(false)
