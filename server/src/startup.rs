@@ -256,7 +256,6 @@ impl Application {
     }
 }
 
-/// Hands the response's CSP nonce to Leptos, which puts it on the hydration scripts.
 /// What every request's Leptos context gets besides the state: its CSP nonce, and for a page
 /// render one answer to who is signed in.
 fn provide_request_context() {
@@ -264,6 +263,7 @@ fn provide_request_context() {
     provide_csp_nonce();
 }
 
+/// Hands the response's CSP nonce to Leptos, which puts it on the hydration scripts.
 fn provide_csp_nonce() {
     let nonce = use_context::<http::request::Parts>()
         .and_then(|parts| parts.extensions.get::<CspNonce>().cloned());

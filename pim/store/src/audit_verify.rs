@@ -257,13 +257,6 @@ mod tests {
         sqlx::query(sql).execute(pool).await.unwrap();
     }
 
-    fn temporary_file() -> String {
-        let dir = std::env::temp_dir().join("stint-tests");
-        std::fs::create_dir_all(&dir).unwrap();
-        let name = format!("{}.db", uuid::Uuid::new_v4().simple());
-        format!("sqlite://{}", dir.join(name).display())
-    }
-
     #[tokio::test]
     async fn sqlite_in_memory_is_read_in_batches_and_an_edited_row_is_found() {
         let store = tamperable_log("sqlite::memory:").await;
@@ -283,7 +276,7 @@ mod tests {
 
     #[tokio::test]
     async fn a_column_given_another_type_in_a_sqlite_file_is_reported_as_altered() {
-        let store = tamperable_log(&temporary_file()).await;
+        let store = tamperable_log(&crate::testing::fresh_sqlite_url().unwrap()).await;
         assert!(sqlite_file(store.db()).is_some());
         side_door(
             &store,

@@ -14,16 +14,19 @@ pub const PG_URL_VAR: &str = "STINT_TEST_PG_URL";
 pub async fn fresh_db() -> Result<Db, StoreError> {
     let db = match std::env::var(PG_URL_VAR) {
         Ok(url) if !url.is_empty() => fresh_pg_schema(&url).await?,
-        _ => {
-            // A file, not `:memory:`: the pool needs several connections, as in production.
-            let dir = std::env::temp_dir().join("stint-tests");
-            std::fs::create_dir_all(&dir)?;
-            let path = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
-            return crate::connect(&format!("sqlite://{}", path.display()), 4).await;
-        }
+        // A file, not `:memory:`: the pool needs several connections, as in production.
+        _ => return crate::connect(&fresh_sqlite_url()?, 4).await,
     };
     migrate(&db).await?;
     Ok(db)
+}
+
+/// The URL of a SQLite file that does not exist yet, in the tests' temporary directory.
+pub fn fresh_sqlite_url() -> Result<String, StoreError> {
+    let dir = std::env::temp_dir().join("stint-tests");
+    std::fs::create_dir_all(&dir)?;
+    let path = dir.join(format!("{}.db", uuid::Uuid::new_v4().simple()));
+    Ok(format!("sqlite://{}", path.display()))
 }
 
 /// The engine the tests of this process run on, for test names and messages.

@@ -24,6 +24,8 @@ pub fn line(entry: &AuditEntry) -> String {
     let r = &entry.record;
     let details: serde_json::Value = serde_json::from_str(&r.details).unwrap_or_default();
     let text_of = |key: &str| details.get(key).and_then(|v| v.as_str()).map(str::to_owned);
+    let (role, justification) = (text_of("role"), text_of("justification"));
+    let label_for = |value: &Option<String>, label: &str| value.as_ref().map(|_| label.to_owned());
     let fields = [
         ("rt", Some((r.at * 1000).to_string())),
         ("act", Some(r.action.clone())),
@@ -33,13 +35,10 @@ pub fn line(entry: &AuditEntry) -> String {
         ("duser", entry.subject_name.clone()),
         ("duid", r.subject_user_id.clone()),
         ("externalId", Some(r.seq.to_string())),
-        ("cs1Label", text_of("role").map(|_| "role".to_owned())),
-        ("cs1", text_of("role")),
-        (
-            "cs2Label",
-            text_of("justification").map(|_| "justification".to_owned()),
-        ),
-        ("cs2", text_of("justification")),
+        ("cs1Label", label_for(&role, "role")),
+        ("cs1", role),
+        ("cs2Label", label_for(&justification, "justification")),
+        ("cs2", justification),
         ("cs3Label", Some("hash".to_owned())),
         ("cs3", Some(r.hash.clone())),
         ("cs4Label", Some("prevHash".to_owned())),
