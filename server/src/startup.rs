@@ -153,6 +153,13 @@ impl Application {
                     }
                 }),
             )
+            // The compiled WASM, JS and CSS straight from disk. Served by the fallback below,
+            // files fetched alongside a 404 render (the browser's favicon request) sometimes came
+            // back with the file but status 404; a split build's first load fetches dozens.
+            .route_service(
+                &leptos_axum::site_pkg_dir_service_route_path(&state.leptos_options),
+                leptos_axum::site_pkg_dir_service(&state.leptos_options),
+            )
             .fallback(leptos_axum::file_and_error_handler::<AppState, _>(shell))
             .with_state(state)
             .layer(from_fn(api_error_status))
