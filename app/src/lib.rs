@@ -1,48 +1,24 @@
 //! Stint's portal: pages, components and the server functions behind them.
-#![forbid(unsafe_code)]
+// `deny`, not `forbid`: the lazy routes' generated chunk-loading glue is allowed in `routes`.
+#![deny(unsafe_code)]
 
 pub mod api;
 pub mod components;
 pub mod error;
 pub mod pages;
+mod routes;
 #[cfg(feature = "ssr")]
 pub mod ssr;
 
 use leptos::prelude::*;
 use leptos_meta::{MetaTags, Stylesheet, Title, provide_meta_context};
 use leptos_router::components::{Route, Router, Routes};
-use leptos_router::{SsrMode, path};
+use leptos_router::{Lazy, SsrMode, path};
 
 use crate::api::me::current_user;
 use crate::components::nav::Nav;
-use crate::pages::{
-    account::AccountPage,
-    activate::ActivatePage,
-    alerts::AlertsPage,
-    api_tokens::ApiTokensPage,
-    approvals::{ApprovalDetailPage, ApprovalsPage},
-    assignment_extend::ExtendAssignmentPage,
-    assignments::AssignmentsPage,
-    audit::{AuditPage, MyAuditPage},
-    audit_streams::AuditStreamsPage,
-    break_glass::BreakGlassPage,
-    connectors::ConnectorsPage,
-    emergency::EmergencyPage,
-    enroll::EnrollPage,
-    home::HomePage,
-    insights::InsightsPage,
-    my_requests::MyRequestsPage,
-    my_roles::MyRolesPage,
-    not_found::NotFoundPage,
-    notifications::NotificationsPage,
-    review_settings::ReviewSettingsPage,
-    reviews::ReviewsPage,
-    role_policy::RolePolicyPage,
-    roles::RolesPage,
-    sign_in::SignInPage,
-    user_edit::UserEditPage,
-    users::UsersPage,
-};
+use crate::pages::not_found::NotFoundPage;
+use crate::routes::*;
 
 /// The HTML document around the app.
 pub fn shell(options: LeptosOptions) -> impl IntoView {
@@ -79,34 +55,34 @@ pub fn App() -> impl IntoView {
             </Transition>
             <main id="main">
                 <Routes fallback=NotFoundPage>
-                    <Route path=path!("/") view=HomePage />
-                    <Route path=path!("/signin") view=SignInPage />
-                    <Route path=path!("/emergency") view=EmergencyPage />
-                    <Route path=path!("/enroll/:token") view=EnrollPage />
-                    <Route path=path!("/account") view=AccountPage />
+                    <Route path=path!("/") view={Lazy::<HomeRoute>::new()} />
+                    <Route path=path!("/signin") view={Lazy::<SignInRoute>::new()} />
+                    <Route path=path!("/emergency") view={Lazy::<EmergencyRoute>::new()} />
+                    <Route path=path!("/enroll/:token") view={Lazy::<EnrollRoute>::new()} />
+                    <Route path=path!("/account") view={Lazy::<AccountRoute>::new()} />
                     // Rendered whole before sending: the busiest page, and complete without JS.
-                    <Route path=path!("/roles") view=MyRolesPage ssr=SsrMode::Async />
-                    <Route path=path!("/roles/:id/activate") view=ActivatePage />
-                    <Route path=path!("/requests") view=MyRequestsPage />
-                    <Route path=path!("/approvals") view=ApprovalsPage />
-                    <Route path=path!("/approvals/:id") view=ApprovalDetailPage />
-                    <Route path=path!("/reviews") view=ReviewsPage />
-                    <Route path=path!("/audit") view=AuditPage />
-                    <Route path=path!("/audit/mine") view=MyAuditPage />
-                    <Route path=path!("/audit/streams") view=AuditStreamsPage />
-                    <Route path=path!("/insights") view=InsightsPage />
-                    <Route path=path!("/insights/alerts") view=AlertsPage />
-                    <Route path=path!("/settings/roles") view=RolesPage />
-                    <Route path=path!("/settings/roles/:id") view=RolePolicyPage />
-                    <Route path=path!("/settings/assignments") view=AssignmentsPage />
-                    <Route path=path!("/settings/assignments/:id/extend") view=ExtendAssignmentPage />
-                    <Route path=path!("/settings/reviews") view=ReviewSettingsPage />
-                    <Route path=path!("/settings/users") view=UsersPage />
-                    <Route path=path!("/settings/notifications") view=NotificationsPage />
-                    <Route path=path!("/settings/break-glass") view=BreakGlassPage />
-                    <Route path=path!("/settings/connectors") view=ConnectorsPage />
-                    <Route path=path!("/settings/api-tokens") view=ApiTokensPage />
-                    <Route path=path!("/settings/users/:id") view=UserEditPage />
+                    <Route path=path!("/roles") view={Lazy::<MyRolesRoute>::new()} ssr=SsrMode::Async />
+                    <Route path=path!("/roles/:id/activate") view={Lazy::<ActivateRoute>::new()} />
+                    <Route path=path!("/requests") view={Lazy::<MyRequestsRoute>::new()} />
+                    <Route path=path!("/approvals") view={Lazy::<ApprovalsRoute>::new()} />
+                    <Route path=path!("/approvals/:id") view={Lazy::<ApprovalDetailRoute>::new()} />
+                    <Route path=path!("/reviews") view={Lazy::<ReviewsRoute>::new()} />
+                    <Route path=path!("/audit") view={Lazy::<AuditRoute>::new()} />
+                    <Route path=path!("/audit/mine") view={Lazy::<MyAuditRoute>::new()} />
+                    <Route path=path!("/audit/streams") view={Lazy::<AuditStreamsRoute>::new()} />
+                    <Route path=path!("/insights") view={Lazy::<InsightsRoute>::new()} />
+                    <Route path=path!("/insights/alerts") view={Lazy::<AlertsRoute>::new()} />
+                    <Route path=path!("/settings/roles") view={Lazy::<RolesRoute>::new()} />
+                    <Route path=path!("/settings/roles/:id") view={Lazy::<RolePolicyRoute>::new()} />
+                    <Route path=path!("/settings/assignments") view={Lazy::<AssignmentsRoute>::new()} />
+                    <Route path=path!("/settings/assignments/:id/extend") view={Lazy::<ExtendAssignmentRoute>::new()} />
+                    <Route path=path!("/settings/reviews") view={Lazy::<ReviewSettingsRoute>::new()} />
+                    <Route path=path!("/settings/users") view={Lazy::<UsersRoute>::new()} />
+                    <Route path=path!("/settings/notifications") view={Lazy::<NotificationsRoute>::new()} />
+                    <Route path=path!("/settings/break-glass") view={Lazy::<BreakGlassRoute>::new()} />
+                    <Route path=path!("/settings/connectors") view={Lazy::<ConnectorsRoute>::new()} />
+                    <Route path=path!("/settings/api-tokens") view={Lazy::<ApiTokensRoute>::new()} />
+                    <Route path=path!("/settings/users/:id") view={Lazy::<UserEditRoute>::new()} />
                 </Routes>
             </main>
         </Router>

@@ -7,12 +7,19 @@
 #[wasm_bindgen::prelude::wasm_bindgen]
 pub fn hydrate() {
     console_error_panic_hook::set_once();
-    leptos::mount::hydrate_body(app::App);
-    // A marker for people's tools and the end-to-end tests: the page now runs its code.
-    if let Some(body) = web_sys::window()
+    let Some(body) = web_sys::window()
         .and_then(|w| w.document())
         .and_then(|d| d.body())
-    {
+    else {
+        return;
+    };
+    // Pages are lazily loaded routes: hydration first fetches the current page's chunk, so it
+    // is a future (which starts Leptos' executor itself).
+    wasm_bindgen_futures::spawn_local(async move {
+        leptos::mount::hydrate_from_async(body.clone(), app::App)
+            .await
+            .forget();
+        // A marker for people's tools and the end-to-end tests: the page now runs its code.
         let _ = body.set_attribute("data-hydrated", "true");
-    }
+    });
 }
