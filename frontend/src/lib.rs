@@ -13,7 +13,7 @@ pub fn hydrate() {
     else {
         return;
     };
-    // Pages are lazily loaded routes: hydration first fetches the current page's chunk, so it
+    // Pages are lazily loaded routes: hydration first fetches the current page's area, so it
     // is a future (which starts Leptos' executor itself).
     wasm_bindgen_futures::spawn_local(async move {
         leptos::mount::hydrate_from_async(body.clone(), app::App)
