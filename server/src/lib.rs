@@ -4,6 +4,7 @@
 pub mod authz_api;
 pub mod config;
 pub mod downloads;
+pub mod favicon;
 pub mod metrics;
 pub mod security;
 pub mod sessions;

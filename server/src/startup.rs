@@ -153,6 +153,8 @@ impl Application {
                     }
                 }),
             )
+            .route("/favicon.svg", axum::routing::get(crate::favicon::icon))
+            .route("/favicon.ico", axum::routing::get(crate::favicon::icon))
             // The compiled WASM, JS and CSS straight from disk. Served by the fallback below,
             // files fetched alongside a 404 render (the browser's favicon request) sometimes came
             // back with the file but status 404; a split build's first load fetches dozens.

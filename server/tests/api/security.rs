@@ -77,3 +77,27 @@ async fn the_user_list_refuses_a_caller_who_is_not_signed_in() {
     assert_ne!(status, 200);
     assert_eq!(body["kind"], "Unauthenticated", "{body}");
 }
+
+#[tokio::test]
+async fn the_icon_every_page_links_is_served_as_svg_without_rendering_a_page() {
+    let app = spawn_app().await;
+    let page = plain_client()
+        .get(format!("{}/signin", app.base))
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    assert!(page.contains(r#"<link rel="icon" href="/favicon.svg""#));
+    for path in ["/favicon.svg", "/favicon.ico"] {
+        let response = plain_client()
+            .get(format!("{}{path}", app.base))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 200, "{path}");
+        assert_eq!(response.headers()["content-type"], "image/svg+xml");
+        assert!(response.text().await.unwrap().starts_with("<svg"), "{path}");
+    }
+}
