@@ -1,5 +1,5 @@
 import { expect, test, type Page } from '@playwright/test';
-import { goto } from './helpers';
+import { goto, signInAsAdmin } from './helpers';
 
 // Pages are split out of the main WASM module by area (personal, settings, oversight): a first
 // load fetches the current area's code with the main module, and a link followed in the
@@ -33,4 +33,26 @@ test("a first load fetches only its area's code, and a link into another area lo
   expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
   expect(code.fetched.some((p) => p.includes('personal_page'))).toBe(true);
   expect(code.failed).toEqual([]);
+});
+
+test('dates drawn in the browser read exactly as the server wrote them', async ({ page }) => {
+  // The server formats dates with the `time` crate; the browser, to keep that code out of the
+  // WASM, with its own `Date`. A page rendered by each must show the same text.
+  await signInAsAdmin(page);
+  await goto(page, '/account');
+  const created = page.locator('table time').first();
+  const datetime = await created.getAttribute('datetime');
+  const title = await created.getAttribute('title');
+  expect(datetime).toMatch(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}Z$/);
+  expect(title).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2} UTC$/);
+
+  await page.evaluate(() => ((window as unknown as { stayed: boolean }).stayed = true));
+  await page.getByRole('link', { name: 'Home', exact: true }).click();
+  await expect(page).toHaveURL(/\/$/);
+  await page.getByRole('link', { name: 'My account', exact: true }).click();
+  await expect(page).toHaveURL(/\/account$/);
+  const drawn = page.locator('table time').first();
+  await expect(drawn).toHaveAttribute('datetime', datetime!);
+  await expect(drawn).toHaveAttribute('title', title!);
+  expect(await page.evaluate(() => (window as unknown as { stayed?: boolean }).stayed)).toBe(true);
 });

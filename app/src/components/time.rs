@@ -43,14 +43,30 @@ pub fn DateTime(at: Timestamp) -> impl IntoView {
     view! { <time datetime=iso_date(at) title=utc>{move || text.get()}</time> }
 }
 
+/// RFC 3339 in UTC, e.g. "2026-11-28T14:05:00Z".
+#[cfg(not(feature = "hydrate"))]
 fn iso_date(t: Timestamp) -> String {
-    time::OffsetDateTime::from_unix_timestamp(t.unix())
-        .ok()
-        .and_then(|dt| {
-            dt.format(&time::format_description::well_known::Rfc3339)
-                .ok()
-        })
-        .unwrap_or_default()
+    t.rfc3339()
+}
+
+/// RFC 3339 in UTC, from the browser's own `Date`, so that the WASM carries no calendar code.
+/// `toISOString` adds milliseconds, which Stint never stores.
+#[cfg(feature = "hydrate")]
+fn iso_date(t: Timestamp) -> String {
+    let date = js_date(t);
+    if date.get_time().is_nan() {
+        return t.unix().to_string();
+    }
+    let iso = String::from(date.to_iso_string());
+    iso.get(..19)
+        .map_or_else(|| t.unix().to_string(), |seconds| format!("{seconds}Z"))
+}
+
+#[cfg(feature = "hydrate")]
+fn js_date(t: Timestamp) -> js_sys::Date {
+    // Seconds to milliseconds; exact in an f64 for any date Stint stores.
+    #[allow(clippy::cast_precision_loss)]
+    js_sys::Date::new(&wasm_bindgen::JsValue::from_f64(t.unix() as f64 * 1000.0))
 }
 
 /// The browser's own formatting, in its locale and time zone.
@@ -61,24 +77,30 @@ fn local_date(t: Timestamp) -> Option<String> {
     js_sys::Reflect::set(&options, &"dateStyle".into(), &"medium".into()).ok()?;
     js_sys::Reflect::set(&options, &"timeStyle".into(), &"short".into()).ok()?;
     let format = js_sys::Intl::DateTimeFormat::new(&js_sys::Array::new(), &options);
-    // Seconds to milliseconds; exact in an f64 for any date Stint stores.
-    #[allow(clippy::cast_precision_loss)]
-    let date = js_sys::Date::new(&JsValue::from_f64(t.unix() as f64 * 1000.0));
     format
         .format()
-        .call1(&JsValue::NULL, &date)
+        .call1(&JsValue::NULL, &js_date(t))
         .ok()?
         .as_string()
 }
 
-/// A date and time in UTC, e.g. "2026-11-28 14:05 UTC".
+/// A date and time in UTC, e.g. "2026-11-28 14:05 UTC". The server and the browser must
+/// write the same text (end-to-end test `lazy-pages`), each with its own calendar code.
 #[must_use]
+#[cfg(not(feature = "hydrate"))]
 pub fn format_date(t: Timestamp) -> String {
-    let format = time::macros::format_description!("[year]-[month]-[day] [hour]:[minute] UTC");
-    time::OffsetDateTime::from_unix_timestamp(t.unix())
-        .ok()
-        .and_then(|dt| dt.format(&format).ok())
-        .unwrap_or_else(|| t.unix().to_string())
+    t.utc_text()
+}
+
+/// A date and time in UTC, e.g. "2026-11-28 14:05 UTC", cut from the browser's RFC 3339.
+#[must_use]
+#[cfg(feature = "hydrate")]
+pub fn format_date(t: Timestamp) -> String {
+    let iso = iso_date(t);
+    match (iso.get(..10), iso.get(11..16)) {
+        (Some(day), Some(minute)) => format!("{day} {minute} UTC"),
+        _ => iso,
+    }
 }
 
 #[cfg(test)]
@@ -91,6 +113,14 @@ mod tests {
         assert_eq!(
             format_date(Timestamp::from_unix(1_795_874_700)),
             "2026-11-28 14:05 UTC"
+        );
+    }
+
+    #[test]
+    fn a_machine_readable_date_is_rfc_3339_in_utc() {
+        assert_eq!(
+            iso_date(Timestamp::from_unix(1_795_874_700)),
+            "2026-11-28T14:05:00Z"
         );
     }
 }
