@@ -3,6 +3,7 @@
 #![deny(unsafe_code)]
 
 pub mod api;
+pub mod codec;
 pub mod components;
 pub mod error;
 pub mod pages;
@@ -43,7 +44,7 @@ pub fn shell(options: LeptosOptions) -> impl IntoView {
 #[component]
 pub fn App() -> impl IntoView {
     provide_meta_context();
-    let me = Resource::new(|| (), |_| current_user());
+    let me = crate::codec::resource(|| (), |_| current_user());
     view! {
         <Stylesheet id="leptos" href="/pkg/stint.css" />
         <Title text="Stint" />

@@ -34,7 +34,7 @@ async fn remove(id: String) -> Result<(), String> {
 pub fn AccountPage() -> impl IntoView {
     let changed = RwSignal::new(0u32);
     let rename = ServerAction::<RenamePasskey>::new();
-    let passkeys = Resource::new(
+    let passkeys = crate::codec::resource(
         move || (changed.get(), rename.version().get()),
         |_| my_passkeys(),
     );

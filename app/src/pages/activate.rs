@@ -19,7 +19,7 @@ const PRESET_MINUTES: [i64; 6] = [30, 60, 120, 240, 480, 1440];
 pub fn ActivatePage() -> impl IntoView {
     let params = use_params_map();
     let role_id = move || params.read().get("id").unwrap_or_default();
-    let roles = Resource::new(|| (), |_| load_my_roles());
+    let roles = crate::codec::resource(|| (), |_| load_my_roles());
     view! {
         <Title text="Activate a role · Stint" />
         <p><a href="/roles">"← My roles"</a></p>

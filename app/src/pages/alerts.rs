@@ -11,7 +11,7 @@ use crate::pages::LoadError;
 #[component]
 pub fn AlertsPage() -> impl IntoView {
     let save = ServerAction::<SaveAlertSettings>::new();
-    let report = Resource::new(move || save.version().get(), |_| alerts());
+    let report = crate::codec::resource(move || save.version().get(), |_| alerts());
     view! {
         <Title text="Alerts · Insights · Stint" />
         <h1>"Alerts"</h1>

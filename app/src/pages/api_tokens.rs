@@ -18,7 +18,7 @@ pub fn ApiTokensPage() -> impl IntoView {
     let created = RwSignal::new(None::<Result<String, String>>);
     // Counts tokens created here, so the list reloads after each.
     let made = RwSignal::new(0u32);
-    let data = Resource::new(
+    let data = crate::codec::resource(
         move || (revoke.version().get(), made.get()),
         |_| load_api_tokens(),
     );

@@ -35,7 +35,7 @@ async fn decide(id: String, verdict: Verdict, reason: String) -> Result<String, 
 pub fn ApprovalsPage() -> impl IntoView {
     let query = use_query_map();
     let history = move || query.read().get("tab").as_deref() == Some("history");
-    let data = Resource::new(|| (), |_| load_approvals());
+    let data = crate::codec::resource(|| (), |_| load_approvals());
     view! {
         <Title text="Approvals · Stint" />
         <h1>"Approvals"</h1>
@@ -310,7 +310,7 @@ fn DecisionHistory(rows: Vec<(Activation, Decision)>) -> impl IntoView {
 pub fn ApprovalDetailPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let data = Resource::new(id, load_approval);
+    let data = crate::codec::resource(id, load_approval);
     view! {
         <Title text="Review request · Stint" />
         <p><a href="/approvals">"← Approvals"</a></p>

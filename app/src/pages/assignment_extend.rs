@@ -23,7 +23,7 @@ use crate::pages::LoadError;
 pub fn ExtendAssignmentPage() -> impl IntoView {
     let params = use_params_map();
     let id = move || params.read().get("id").unwrap_or_default();
-    let data = Resource::new(id, get_assignment);
+    let data = crate::codec::resource(id, get_assignment);
     view! {
         <Title text="Extend an assignment · Stint" />
         <p><a href="/settings/assignments">"← Assignments"</a></p>

@@ -33,7 +33,7 @@ pub fn AssignmentsPage() -> impl IntoView {
     let added = RwSignal::new(0u32);
     let remove = ServerAction::<RemoveAssignment>::new();
     let convert = ServerAction::<ConvertPermanent>::new();
-    let list = Resource::new(
+    let list = crate::codec::resource(
         move || {
             (
                 role_filter(),
@@ -46,7 +46,7 @@ pub fn AssignmentsPage() -> impl IntoView {
         },
         |(role, kind, page, ..)| list_assignments(role, kind, page),
     );
-    let roles = Resource::new(|| (), |_| list_roles());
+    let roles = crate::codec::resource(|| (), |_| list_roles());
     view! {
         <Title text="Assignments · Stint" />
         <h1>"Assignments"</h1>

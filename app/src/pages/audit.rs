@@ -25,7 +25,7 @@ pub fn AuditPage() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<i64>().ok())
     };
-    let page = Resource::new(
+    let page = crate::codec::resource(
         move || (FILTERS.map(field), before()),
         |([actor, subject, action, role, outcome, from, to], before)| {
             audit_log(actor, subject, action, role, outcome, from, to, before)
@@ -86,7 +86,7 @@ pub fn MyAuditPage() -> impl IntoView {
             .get("before")
             .and_then(|b| b.parse::<i64>().ok())
     };
-    let page = Resource::new(before, my_audit_log);
+    let page = crate::codec::resource(before, my_audit_log);
     view! {
         <Title text="My audit · Stint" />
         <h1>"My audit"</h1>

@@ -10,7 +10,7 @@ use crate::pages::LoadError;
 
 #[component]
 pub fn AuditStreamsPage() -> impl IntoView {
-    let streams = Resource::new(|| (), |()| audit_streams());
+    let streams = crate::codec::resource(|| (), |()| audit_streams());
     view! {
         <Title text="Streaming · Audit · Stint" />
         <h1>"Streaming to SIEMs"</h1>

@@ -84,7 +84,7 @@ pub fn BreakGlassPage() -> impl IntoView {
             status.set(Some(result));
         });
     });
-    let view_data = Resource::new(
+    let view_data = crate::codec::resource(
         move || {
             (
                 changed.get(),

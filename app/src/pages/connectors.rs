@@ -19,7 +19,7 @@ pub fn ConnectorsPage() -> impl IntoView {
     let remove = ServerAction::<RemoveConnector>::new();
     let map = ServerAction::<MapConnectorLogin>::new();
     let retry = ServerAction::<RetryProvisioning>::new();
-    let data = Resource::new(
+    let data = crate::codec::resource(
         move || {
             (
                 create.version().get(),

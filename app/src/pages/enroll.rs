@@ -22,7 +22,7 @@ async fn enroll(token: String, label: String) -> Result<(), String> {
 pub fn EnrollPage() -> impl IntoView {
     let params = use_params_map();
     let token = move || params.read().get("token").unwrap_or_default();
-    let info = Resource::new(token, enrollment_info);
+    let info = crate::codec::resource(token, enrollment_info);
     let label = RwSignal::new("My passkey".to_owned());
     let status = RwSignal::new(None::<String>);
     let busy = RwSignal::new(false);

@@ -7,7 +7,7 @@ use crate::pages::LoadError;
 
 #[component]
 pub fn HomePage() -> impl IntoView {
-    let me = Resource::new(|| (), |_| current_user());
+    let me = crate::codec::resource(|| (), |_| current_user());
     view! {
         <Title text="Stint" />
         <Transition fallback=|| view! { <p>"Loading…"</p> }>

@@ -17,7 +17,7 @@ use crate::pages::LoadError;
 
 #[component]
 pub fn InsightsPage() -> impl IntoView {
-    let report = Resource::new(|| (), |()| insights());
+    let report = crate::codec::resource(|| (), |()| insights());
     view! {
         <Title text="Insights · Stint" />
         <h1>"Insights"</h1>

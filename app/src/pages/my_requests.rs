@@ -11,7 +11,7 @@ use crate::pages::LoadError;
 #[component]
 pub fn MyRequestsPage() -> impl IntoView {
     let cancel = ServerAction::<CancelRequest>::new();
-    let requests = Resource::new(move || cancel.version().get(), |_| my_requests());
+    let requests = crate::codec::resource(move || cancel.version().get(), |_| my_requests());
     view! {
         <Title text="My requests · Stint" />
         <h1>"My requests"</h1>

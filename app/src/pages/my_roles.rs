@@ -37,7 +37,7 @@ pub fn MyRolesPage() -> impl IntoView {
     let query = use_query_map();
     let tab = move || Tab::from_query(query.read().get("tab"));
     let deactivate = ServerAction::<Deactivate>::new();
-    let roles = Resource::new(move || deactivate.version().get(), |_| load_my_roles());
+    let roles = crate::codec::resource(move || deactivate.version().get(), |_| load_my_roles());
     // A full reload after a deactivation, so the navigation's role list is fresh too.
     Effect::new(move |_| {
         if let Some(Ok(())) = deactivate.value().get() {

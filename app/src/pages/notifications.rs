@@ -21,7 +21,7 @@ pub fn NotificationsPage() -> impl IntoView {
     let created = RwSignal::new(0u32);
     // Lives above the form, which is rebuilt when the channel list reloads.
     let status = RwSignal::new(None::<Result<String, String>>);
-    let data = Resource::new(
+    let data = crate::codec::resource(
         move || (test.version().get(), toggle.version().get(), created.get()),
         |_| load_notification_settings(),
     );

@@ -18,7 +18,7 @@ pub fn ReviewSettingsPage() -> impl IntoView {
     let apply = ServerAction::<ApplyReview>::new();
     let stop = ServerAction::<StopReview>::new();
     let end = ServerAction::<EndReview>::new();
-    let reviews = Resource::new(
+    let reviews = crate::codec::resource(
         move || {
             (
                 create.version().get(),
@@ -29,7 +29,7 @@ pub fn ReviewSettingsPage() -> impl IntoView {
         },
         |_| list_reviews(),
     );
-    let form_roles = Resource::new(|| (), |_| review_form_roles());
+    let form_roles = crate::codec::resource(|| (), |_| review_form_roles());
     view! {
         <Title text="Access reviews · Settings · Stint" />
         <h1>"Access reviews"</h1>

@@ -15,7 +15,7 @@ use crate::pages::LoadError;
 pub fn ReviewsPage() -> impl IntoView {
     let decide = ServerAction::<DecideReviewItem>::new();
     let accept = ServerAction::<AcceptRecommendations>::new();
-    let inbox = Resource::new(
+    let inbox = crate::codec::resource(
         move || (decide.version().get(), accept.version().get()),
         |_| my_review_items(),
     );

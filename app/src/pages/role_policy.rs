@@ -20,7 +20,7 @@ pub fn RolePolicyPage() -> impl IntoView {
     let saved = RwSignal::new(0u32);
     // Lives above the form, which is rebuilt when the saved policy is reloaded.
     let status = RwSignal::new(None::<Result<String, String>>);
-    let role = Resource::new(move || (id(), saved.get()), |(id, _)| get_role(id));
+    let role = crate::codec::resource(move || (id(), saved.get()), |(id, _)| get_role(id));
     view! {
         <Title text="Role policy · Stint" />
         <p><a href="/settings/roles">"← Roles"</a></p>

@@ -10,7 +10,7 @@ use crate::pages::LoadError;
 #[component]
 pub fn RolesPage() -> impl IntoView {
     let create = ServerAction::<CreateRole>::new();
-    let roles = Resource::new(move || create.version().get(), |_| list_roles());
+    let roles = crate::codec::resource(move || create.version().get(), |_| list_roles());
     view! {
         <Title text="Roles · Stint" />
         <h1>"Roles"</h1>

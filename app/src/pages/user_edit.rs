@@ -14,7 +14,7 @@ pub fn UserEditPage() -> impl IntoView {
     let update = ServerAction::<UpdateUser>::new();
     let status = ServerAction::<SetUserStatus>::new();
     let invite = ServerAction::<InviteUser>::new();
-    let user = Resource::new(
+    let user = crate::codec::resource(
         move || (id(), update.version().get(), status.version().get()),
         |(id, _, _)| get_user(id),
     );

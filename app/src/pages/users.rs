@@ -19,7 +19,7 @@ pub fn UsersPage() -> impl IntoView {
             .max(0)
     };
     let create = ServerAction::<CreateUser>::new();
-    let users = Resource::new(
+    let users = crate::codec::resource(
         move || (search(), page(), create.version().get()),
         |(search, page, _)| list_users(search, page),
     );
