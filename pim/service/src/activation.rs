@@ -22,7 +22,7 @@ use std::net::IpAddr;
 
 use crate::approvals::current_approvers;
 use crate::due_work::Settled;
-use crate::notifications::Audience;
+use crate::notifications::{Audience, MatrixAudience};
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
 use crate::{Pim, ServiceError};
@@ -238,18 +238,15 @@ impl Pim {
         };
         let tier = record.info.tier.level();
         let notice = self.request_notice(kind, activation, &who.display_name, tier, now);
-        let audience = self
-            .matrix_audience(
-                tx,
-                &record.policy,
-                MatrixEvent::Activated,
-                classes,
-                kind,
-                who.user_id,
-            )
-            .await?;
+        let matrix = MatrixAudience {
+            policy: &record.policy,
+            event: MatrixEvent::Activated,
+            classes,
+            kind,
+            assignee: who.user_id,
+        };
         let key = format!("{}:{}", kind.code(), activation.id);
-        self.notify(tx, &key, &notice, audience, now).await?;
+        self.notify_matrix(tx, &key, &notice, matrix, now).await?;
         Ok(())
     }
 

@@ -25,7 +25,7 @@ use pim_store::approvals::NewDecision;
 use pim_store::roles::RoleRecord;
 use serde_json::json;
 
-use crate::notifications::Audience;
+use crate::notifications::{Audience, MatrixAudience};
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
 use crate::{Pim, ServiceError};
@@ -354,20 +354,25 @@ impl Pim {
         let mut notice =
             self.request_notice(kind, &settled, &requester, role.info.tier.level(), now);
         notice.actor = Some(approver.display_name.clone());
-        let audience = if kind == NoticeKind::Denied {
+        let key = format!("{}:{}", kind.code(), request.id);
+        if kind == NoticeKind::Denied {
             notice.text = Some(reason.to_owned());
-            Audience {
+            let audience = Audience {
                 people: vec![request.user_id],
                 extra: Vec::new(),
                 broadcast: true,
-            }
+            };
+            self.notify(tx, &key, &notice, audience, now).await?;
         } else {
-            let (event, classes) = (MatrixEvent::Activated, crate::activation::ACTIVATED);
-            self.matrix_audience(tx, &role.policy, event, classes, kind, request.user_id)
-                .await?
-        };
-        let key = format!("{}:{}", kind.code(), request.id);
-        self.notify(tx, &key, &notice, audience, now).await?;
+            let matrix = MatrixAudience {
+                policy: &role.policy,
+                event: MatrixEvent::Activated,
+                classes: crate::activation::ACTIVATED,
+                kind,
+                assignee: request.user_id,
+            };
+            self.notify_matrix(tx, &key, &notice, matrix, now).await?;
+        }
         Ok(())
     }
 

@@ -19,6 +19,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 
 use crate::approvals::DEFAULT_APPROVER_ROLES;
+use crate::notifications::MatrixAudience;
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
 use crate::two_person::{EditOutcome, Proposal, Review, SecondAdmin};
@@ -237,18 +238,15 @@ impl Pim {
             link: self.link("/roles"),
             at: now,
         };
-        let audience = self
-            .matrix_audience(
-                tx,
-                &role.policy,
-                event,
-                &RecipientClass::ALL,
-                kind,
-                made.user,
-            )
-            .await?;
+        let matrix = MatrixAudience {
+            policy: &role.policy,
+            event,
+            classes: &RecipientClass::ALL,
+            kind,
+            assignee: made.user,
+        };
         let key = format!("assigned:{}", made.id);
-        self.notify(tx, &key, &notice, audience, now).await?;
+        self.notify_matrix(tx, &key, &notice, matrix, now).await?;
         Ok(())
     }
 

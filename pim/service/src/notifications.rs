@@ -48,6 +48,18 @@ impl Audience {
     }
 }
 
+/// Whom a role's notification matrix names for `event`, among `classes` (the classes that
+/// hear about this `kind` of notice: a request waiting for approval goes to approvers, the
+/// activation itself to administrators and the requester).
+#[derive(Clone, Copy)]
+pub(crate) struct MatrixAudience<'a> {
+    pub policy: &'a RolePolicy,
+    pub event: MatrixEvent,
+    pub classes: &'a [RecipientClass],
+    pub kind: NoticeKind,
+    pub assignee: UserId,
+}
+
 /// What Settings → Notifications shows: channels without their secrets, and the outbox's
 /// recent trouble.
 #[derive(Debug, Clone)]
@@ -96,6 +108,38 @@ impl Pim {
         if channels.is_empty() {
             return Ok(0);
         }
+        self.enqueue(tx, &channels, event_key, notice, audience, now)
+            .await
+    }
+
+    /// [`Pim::notify`] for the audience a role's notification matrix names, which is worked
+    /// out only when some channel is enabled: most activations then cost no audience query.
+    pub(crate) async fn notify_matrix(
+        &self,
+        tx: &mut Tx,
+        event_key: &str,
+        notice: &Notice,
+        matrix: MatrixAudience<'_>,
+        now: Timestamp,
+    ) -> Result<usize, ServiceError> {
+        let channels = tx.enabled_channels().await?;
+        if channels.is_empty() {
+            return Ok(0);
+        }
+        let audience = self.matrix_audience(tx, &matrix).await?;
+        self.enqueue(tx, &channels, event_key, notice, audience, now)
+            .await
+    }
+
+    async fn enqueue(
+        &self,
+        tx: &mut Tx,
+        channels: &[Channel],
+        event_key: &str,
+        notice: &Notice,
+        audience: Audience,
+        now: Timestamp,
+    ) -> Result<usize, ServiceError> {
         let mut queued = 0;
         let json = serde_json::to_string(notice).map_err(anyhow::Error::from)?;
         let mut emails = Vec::new();
@@ -111,7 +155,7 @@ impl Pim {
             emails.sort();
             emails.dedup();
         }
-        for channel in &channels {
+        for channel in channels {
             let recipients: Vec<&str> = match (&channel.config, audience.broadcast) {
                 (ChannelConfig::Email { .. }, _) => emails.iter().map(String::as_str).collect(),
                 (_, true) => vec![""],
@@ -130,18 +174,19 @@ impl Pim {
         Ok(queued)
     }
 
-    /// The audience a role's notification matrix names for `event`, among `classes` (the
-    /// classes that hear about this `kind` of notice: a request waiting for approval goes to
-    /// approvers, the activation itself to administrators and the requester).
-    pub(crate) async fn matrix_audience(
+    /// The audience a role's notification matrix names.
+    async fn matrix_audience(
         &self,
         tx: &mut Tx,
-        policy: &RolePolicy,
-        event: MatrixEvent,
-        classes: &[RecipientClass],
-        kind: NoticeKind,
-        assignee: UserId,
+        matrix: &MatrixAudience<'_>,
     ) -> Result<Audience, ServiceError> {
+        let MatrixAudience {
+            policy,
+            event,
+            classes,
+            kind,
+            assignee,
+        } = *matrix;
         let now = self.now();
         let rules = policy.notifications.event(event);
         let mut audience = Audience::default();
