@@ -10,6 +10,7 @@ mod page;
 mod provisioning;
 mod seed;
 mod wasm;
+mod webauthn_check;
 
 use std::path::PathBuf;
 
