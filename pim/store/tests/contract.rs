@@ -529,3 +529,27 @@ async fn a_channel_s_secrets_are_sealed_in_the_database_and_open_with_the_outsid
     let err = other_key.find_channel("ch-1").await.unwrap_err();
     assert!(err.to_string().contains("do not open"), "{err}");
 }
+
+/// Tables with rows get statistics when the pool's connections close (an empty table has
+/// nothing to record).
+#[tokio::test]
+async fn sqlite_keeps_planner_statistics_for_the_tables_its_connections_searched() {
+    let url = pim_store::testing::fresh_sqlite_url().unwrap();
+    let store = Store::new(pim_store::connect(&url, 2).await.unwrap(), KEY);
+    let owner = user(&store, "ada@example.org").await;
+    active_from_ten(&store, owner, BuiltinRole::UserAdministrator, Some(t(100))).await;
+    assert!(store.find_signed_in(owner, t(50)).await.unwrap().is_some());
+    store.db().close().await;
+
+    let reopened = pim_store::connect(&url, 1).await.unwrap();
+    let analysed: Vec<String> = on_pool!(&reopened, |pool| {
+        sqlx::query_scalar("SELECT DISTINCT tbl FROM sqlite_stat1")
+            .fetch_all(pool)
+            .await
+            .unwrap()
+    });
+    assert!(
+        analysed.iter().any(|t| t == "assignments") && analysed.iter().any(|t| t == "users"),
+        "statistics for {analysed:?}"
+    );
+}
