@@ -5,9 +5,6 @@
 //! far, the policy and the eligibility, and lets `pim_core::approval` decide; racing
 //! decisions serialise on the lock and the state change is conditional besides.
 
-use std::collections::HashMap;
-use std::collections::hash_map::Entry;
-
 use pim_core::activation::{Activation, ActivationState};
 use pim_core::approval::{
     ApprovalItem, Decision, DecisionContext, DecisionOutcome, RiskSignals, Verdict, check_decider,
@@ -25,6 +22,7 @@ use pim_store::approvals::NewDecision;
 use pim_store::roles::RoleRecord;
 use serde_json::json;
 
+use crate::approver_cache::ApproverCache;
 use crate::notifications::{Audience, MatrixAudience};
 use crate::passkeys::Ceremony;
 use crate::step_up::{StepUpAnswer, StepUpPurpose, fingerprint};
@@ -80,13 +78,21 @@ impl Pim {
         Ok(items)
     }
 
-    /// How many requests and changes wait for the caller's decision (the navigation badge).
+    /// How many requests and changes wait for the caller's decision (the navigation badge):
+    /// the requests [`Pim::approval_inbox`] lists, counted without loading them.
     pub async fn pending_approval_count(&self, who: &Principal) -> Result<usize, ServiceError> {
         let mut count = self.changes_waiting_for(who).await?;
-        for (request, ..) in self.pending_for(who).await? {
-            let decisions = self.store().decisions_on(request.id).await?;
-            if decisions.iter().all(|d| d.approver_id != who.user_id) {
-                count += 1;
+        let waiting = self
+            .store()
+            .requests_awaiting_by_role(who.user_id, self.now())
+            .await?;
+        let mut cache = ApproverCache::default();
+        self.load_approvers(&mut cache, waiting.iter().map(|(role, _)| *role))
+            .await?;
+        for (role, requests) in waiting {
+            let found = self.role_with_approvers(&mut cache, role).await?;
+            if found.is_some_and(|(_, approvers)| approvers.contains(&who.user_id)) {
+                count += usize::try_from(requests).unwrap_or_default();
             }
         }
         Ok(count)
@@ -398,24 +404,21 @@ impl Pim {
     ) -> Result<Vec<(Activation, RoleRecord, Vec<UserId>)>, ServiceError> {
         let pending = self.store().pending_requests(INBOX_SCAN).await?;
         let now = self.now();
-        let mut roles: HashMap<RoleId, (RoleRecord, Vec<UserId>)> = HashMap::new();
+        let mut cache = ApproverCache::default();
+        self.load_approvers(&mut cache, pending.iter().map(|r| r.role_id))
+            .await?;
         let mut mine = Vec::new();
         for request in pending {
             if request.user_id == who.user_id || request.decide_by.is_some_and(|d| d <= now) {
                 continue;
             }
-            let known = match roles.entry(request.role_id) {
-                Entry::Occupied(known) => known.into_mut(),
-                Entry::Vacant(slot) => {
-                    let Some(role) = self.store().find_role(request.role_id).await? else {
-                        continue;
-                    };
-                    let approvers = self.approvers_of(&role).await?;
-                    slot.insert((role, approvers))
-                }
-            };
-            if known.1.contains(&who.user_id) {
-                mine.push((request, known.0.clone(), known.1.clone()));
+            let found = self
+                .role_with_approvers(&mut cache, request.role_id)
+                .await?;
+            if let Some((role, approvers)) = found
+                && approvers.contains(&who.user_id)
+            {
+                mine.push((request, role.clone(), approvers.clone()));
             }
         }
         Ok(mine)

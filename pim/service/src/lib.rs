@@ -7,6 +7,7 @@ pub mod activation;
 pub mod alerts;
 pub mod api_tokens;
 pub mod approvals;
+mod approver_cache;
 mod assignment_extension;
 pub mod assignments;
 pub mod audit_checkpoints;

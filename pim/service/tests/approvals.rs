@@ -682,3 +682,84 @@ async fn an_extra_recipient_that_is_not_an_address_is_refused_with_the_cell_name
         "{message}"
     );
 }
+
+/// Each person's navigation badge and inbox, which are worked out by different queries.
+async fn badges_and_inboxes(w: &World) -> Vec<(usize, usize)> {
+    let mut people = vec![&w.admin.who, &w.bob.who];
+    people.extend(w.approvers.iter().map(|p| &p.who));
+    let mut seen = Vec::new();
+    for who in people {
+        let badge = w.f.pim.pending_approval_count(who).await.unwrap();
+        let inbox = w.f.pim.approval_inbox(who).await.unwrap().len();
+        seen.push((badge, inbox));
+    }
+    seen
+}
+
+#[tokio::test]
+async fn the_navigation_badge_counts_exactly_the_requests_in_each_persons_inbox() {
+    let mut w = world(3, 2).await;
+    // A second role whose policy names nobody: the administrators approve it.
+    let role_admin = w.f.pim.require_role_admin(&w.admin.who).unwrap();
+    let by_default =
+        w.f.pim
+            .create_role(&role_admin, "Ledger operator", "", 1)
+            .await
+            .unwrap();
+    assign(
+        &w.f,
+        &w.admin.who,
+        &mut w.admin.key,
+        "bob@example.com",
+        by_default,
+        30,
+    )
+    .await;
+    edit_policy(&w.f, &w.admin.who, &mut w.admin.key, by_default, |p| {
+        p.activation.require_approval = true;
+    })
+    .await
+    .unwrap();
+    let named_request = w.request().await;
+    let default_request = activate_as(&w.f, &w.bob.who, &mut w.bob.key, by_default, &form(HOUR))
+        .await
+        .unwrap();
+    assert_eq!(default_request.state, ActivationState::PendingApproval);
+    // An approver's own request waits for the other approvers only.
+    assign(
+        &w.f,
+        &w.admin.who,
+        &mut w.admin.key,
+        "approver0@example.com",
+        w.role,
+        30,
+    )
+    .await;
+    let approver = &mut w.approvers[0];
+    let own = activate_as(&w.f, &approver.who, &mut approver.key, w.role, &form(HOUR))
+        .await
+        .unwrap();
+    assert_eq!(own.state, ActivationState::PendingApproval);
+
+    // Admin, Bob, then approvers 0 to 2: (badge, inbox).
+    let expected = vec![(1, 1), (0, 0), (1, 1), (2, 2), (2, 2)];
+    assert_eq!(badges_and_inboxes(&w).await, expected);
+
+    decide(&w.f, &mut w.approvers[0], named_request, &approve())
+        .await
+        .unwrap();
+    let expected = vec![(1, 1), (0, 0), (0, 0), (2, 2), (2, 2)];
+    assert_eq!(
+        badges_and_inboxes(&w).await,
+        expected,
+        "a decision leaves only its approver's badge and inbox"
+    );
+
+    w.f.clock.advance(DAY + HOUR);
+    let expected = vec![(0, 0); 5];
+    assert_eq!(
+        badges_and_inboxes(&w).await,
+        expected,
+        "requests past their decide-by time wait for nobody"
+    );
+}

@@ -154,6 +154,33 @@ impl Store {
         convert(rows)
     }
 
+    /// How many requests by others wait for `approver`'s decision at `now` (not decided by
+    /// them, not past their decide-by), by role: what the navigation badge counts on every
+    /// page, read without loading the requests or their decisions.
+    pub async fn requests_awaiting_by_role(
+        &self,
+        approver: UserId,
+        now: Timestamp,
+    ) -> Result<Vec<(RoleId, i64)>, StoreError> {
+        let rows: Vec<(String, i64)> = on_pool!(self.db(), |pool| {
+            sqlx::query_as(
+                "SELECT v.role_id, COUNT(*) FROM activations v \
+                 WHERE v.state = 'pending_approval' AND v.user_id <> $1 \
+                 AND (v.decide_by IS NULL OR v.decide_by > $2) \
+                 AND NOT EXISTS (SELECT 1 FROM approval_decisions d \
+                 WHERE d.request_id = v.id AND d.approver_id = $1) \
+                 GROUP BY v.role_id",
+            )
+            .bind(approver.to_string())
+            .bind(now.unix())
+            .fetch_all(pool)
+            .await?
+        });
+        rows.into_iter()
+            .map(|(role, n)| Ok((RoleId::parse(&role).map_err(StoreError::corrupt)?, n)))
+            .collect()
+    }
+
     pub async fn find_request(&self, id: ActivationId) -> Result<Option<Activation>, StoreError> {
         let sql = format!("{SELECT} WHERE v.id = $1");
         let rows = on_pool!(self.db(), |pool| {

@@ -68,6 +68,26 @@ impl Store {
             .collect()
     }
 
+    /// The roles among `ids` that exist, read in one query and without their owners: for
+    /// lists that weigh several roles' policies at once (an approver's inbox and badge).
+    pub async fn find_roles(&self, ids: &[RoleId]) -> Result<Vec<RoleRecord>, StoreError> {
+        if ids.is_empty() {
+            return Ok(Vec::new());
+        }
+        let binds: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
+        let sql = format!("{ROLE_SELECT} WHERE r.id IN ({})", binds.join(", "));
+        let rows = on_pool!(self.db(), |pool| {
+            let mut query = sqlx::query_as::<_, RoleRow>(&sql);
+            for id in ids {
+                query = query.bind(id.to_string());
+            }
+            query.fetch_all(pool).await?
+        });
+        rows.into_iter()
+            .map(|r| r.into_record(Vec::new()))
+            .collect()
+    }
+
     pub async fn find_role(&self, id: RoleId) -> Result<Option<RoleRecord>, StoreError> {
         let sql = format!("{ROLE_SELECT} WHERE r.id = $1");
         let (row, owners) = on_pool!(self.db(), |pool| {

@@ -553,3 +553,30 @@ async fn sqlite_keeps_planner_statistics_for_the_tables_its_connections_searched
         "statistics for {analysed:?}"
     );
 }
+
+#[tokio::test]
+async fn several_roles_are_found_in_one_call_and_unknown_ids_are_left_out() {
+    let store = store().await;
+    let wanted = [
+        BuiltinRole::UserAdministrator.id(),
+        BuiltinRole::SecurityReader.id(),
+        pim_core::RoleId::new_random(),
+    ];
+    let mut found: Vec<_> = store
+        .find_roles(&wanted)
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|r| r.info.id)
+        .collect();
+    found.sort();
+    let mut expected = wanted[..2].to_vec();
+    expected.sort();
+    assert_eq!(found, expected);
+    for one in &wanted[..2] {
+        let alone = store.find_role(*one).await.unwrap().unwrap();
+        let together = store.find_roles(&[*one]).await.unwrap();
+        assert_eq!(together[0].policy, alone.policy);
+    }
+    assert!(store.find_roles(&[]).await.unwrap().is_empty());
+}
