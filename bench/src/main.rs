@@ -5,6 +5,7 @@
 mod activation;
 mod approval;
 mod audit;
+mod large_org;
 mod load;
 mod page;
 mod provisioning;

@@ -3,8 +3,9 @@
 use pim_core::assignment::AssignmentKind;
 use pim_core::role::Tier;
 use pim_core::time::DAY;
-use pim_core::{AssignmentId, RoleId, UserId};
+use pim_core::{AssignmentId, RoleId, Timestamp, UserId};
 use pim_service::Pim;
+use pim_store::Tx;
 use pim_store::assignments::NewAssignment;
 use pim_store::roles::NewRole;
 
@@ -29,22 +30,34 @@ pub async fn eligible_roles(
             now,
         )
         .await?;
-        tx.create_assignment(
-            NewAssignment {
-                id: AssignmentId::new_random(),
-                user_id: user,
-                role_id: role,
-                kind: AssignmentKind::Eligible,
-                starts_at: now,
-                ends_at: Some(now.plus_seconds(365 * DAY)),
-                assigned_by: None,
-                justification: "Benchmark",
-            },
-            now,
-        )
-        .await?;
+        eligible_for_a_year(&mut tx, user, role, now).await?;
         ids.push(role);
     }
     tx.commit().await?;
     Ok(ids)
+}
+
+/// Makes `user` eligible for `role` from `now` for a year; returns the eligibility.
+pub async fn eligible_for_a_year(
+    tx: &mut Tx,
+    user: UserId,
+    role: RoleId,
+    now: Timestamp,
+) -> anyhow::Result<AssignmentId> {
+    let id = AssignmentId::new_random();
+    tx.create_assignment(
+        NewAssignment {
+            id,
+            user_id: user,
+            role_id: role,
+            kind: AssignmentKind::Eligible,
+            starts_at: now,
+            ends_at: Some(now.plus_seconds(365 * DAY)),
+            assigned_by: None,
+            justification: "Benchmark",
+        },
+        now,
+    )
+    .await?;
+    Ok(id)
 }
