@@ -19,8 +19,8 @@ pub const ROLES_EACH: usize = 10;
 pub const PENDING_EVERY: usize = 10;
 
 /// Adds [`PEOPLE`] people, each eligible for [`ROLES_EACH`] of `roles`, one of them active
-/// and, for every tenth, a second one pending approval. Then refreshes SQLite's planner statistics,
-/// as a running server's pooled connections do when they close.
+/// and, for every tenth, a second one pending approval. Then refreshes SQLite's planner
+/// statistics, as a running server's pooled connections do when they close.
 pub async fn seed(pim: &Pim, roles: &[RoleId]) -> anyhow::Result<()> {
     anyhow::ensure!(
         roles.len() >= ROLES_EACH,
