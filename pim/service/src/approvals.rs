@@ -90,7 +90,7 @@ impl Pim {
         self.load_approvers(&mut cache, waiting.iter().map(|(role, _)| *role))
             .await?;
         for (role, requests) in waiting {
-            let found = self.role_with_approvers(&mut cache, role).await?;
+            let found = cache.get(role);
             if found.is_some_and(|(_, approvers)| approvers.contains(&who.user_id)) {
                 count += usize::try_from(requests).unwrap_or_default();
             }
@@ -412,10 +412,7 @@ impl Pim {
             if request.user_id == who.user_id || request.decide_by.is_some_and(|d| d <= now) {
                 continue;
             }
-            let found = self
-                .role_with_approvers(&mut cache, request.role_id)
-                .await?;
-            if let Some((role, approvers)) = found
+            if let Some((role, approvers)) = cache.get(request.role_id)
                 && approvers.contains(&who.user_id)
             {
                 mine.push((request, role.clone(), approvers.clone()));

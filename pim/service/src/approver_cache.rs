@@ -53,14 +53,12 @@ impl Pim {
         }
         Ok(())
     }
+}
 
-    /// `role` with its approvers as they are now, from `cache` after the first time.
-    pub(crate) async fn role_with_approvers<'c>(
-        &self,
-        cache: &'c mut ApproverCache,
-        role: RoleId,
-    ) -> Result<Option<&'c (RoleRecord, Vec<UserId>)>, ServiceError> {
-        self.load_approvers(cache, [role]).await?;
-        Ok(cache.roles.get(&role).and_then(Option::as_ref))
+impl ApproverCache {
+    /// `role` with its approvers, once [`Pim::load_approvers`] read it; `None` when it is
+    /// gone or was not loaded.
+    pub(crate) fn get(&self, role: RoleId) -> Option<&(RoleRecord, Vec<UserId>)> {
+        self.roles.get(&role).and_then(Option::as_ref)
     }
 }
