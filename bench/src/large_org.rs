@@ -5,6 +5,7 @@
 //! and not in the small organisation the headline figure uses.
 
 use pim_core::activation::ActivationState;
+use pim_core::role::Tier;
 use pim_core::time::{DAY, HOUR};
 use pim_core::user::UserKind;
 use pim_core::{ActivationId, RoleId, UserId};
@@ -12,15 +13,19 @@ use pim_service::Pim;
 use pim_store::Db;
 use pim_store::NewUser;
 use pim_store::activations::NewActivation;
+use pim_store::roles::NewRole;
 
 pub const PEOPLE: usize = 2_000;
+/// Roles the page's user has nothing to do with: an organisation's other teams have theirs.
+pub const OTHER_ROLES: usize = 300;
 pub const ROLES_EACH: usize = 10;
 /// Every person holds one role active now; every tenth also waits for approval of another.
 pub const PENDING_EVERY: usize = 10;
 
-/// Adds [`PEOPLE`] people, each eligible for [`ROLES_EACH`] of `roles`, one of them active
-/// and, for every tenth, a second one pending approval. Then refreshes SQLite's planner
-/// statistics, as a running server's pooled connections do when they close.
+/// Adds [`OTHER_ROLES`] roles and [`PEOPLE`] people, each eligible for [`ROLES_EACH`] of
+/// `roles`, one of them active and, for every tenth, a second one pending approval. Then
+/// refreshes SQLite's planner statistics, as a running server's pooled connections do when
+/// they close.
 pub async fn seed(pim: &Pim, roles: &[RoleId]) -> anyhow::Result<()> {
     anyhow::ensure!(
         roles.len() >= ROLES_EACH,
@@ -28,6 +33,18 @@ pub async fn seed(pim: &Pim, roles: &[RoleId]) -> anyhow::Result<()> {
     );
     let now = pim.now();
     let mut tx = pim.store().begin().await?;
+    for n in 0..OTHER_ROLES {
+        tx.create_role(
+            NewRole {
+                id: RoleId::new_random(),
+                name: &format!("Team role {n:03}"),
+                description: "Another team's role",
+                tier: Tier::HIGH,
+            },
+            now,
+        )
+        .await?;
+    }
     for person in 0..PEOPLE {
         let user = UserId::new_random();
         let name = format!("Person {person:04}");
