@@ -1,6 +1,6 @@
 //! My roles and My requests: the caller's own eligibilities, activations and requests.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use pim_core::activation::{Activation, ActivationState};
 use pim_core::assignment::AssignmentKind;
@@ -40,13 +40,6 @@ impl Pim {
 
     pub async fn my_roles(&self, who: &Principal) -> Result<MyRoles, ServiceError> {
         let now = self.now();
-        let roles: HashMap<RoleId, RoleRecord> = self
-            .store()
-            .list_roles()
-            .await?
-            .into_iter()
-            .map(|r| (r.info.id, r))
-            .collect();
         let mine = AssignmentFilter {
             user: Some(who.user_id),
             ..AssignmentFilter::default()
@@ -60,6 +53,20 @@ impl Pim {
         let history = store
             .list_activations_of(who.user_id, now.plus_seconds(-HISTORY_DAYS * DAY), 500)
             .await?;
+        // Only the roles this person has to do with: the organisation may have hundreds.
+        let wanted: HashSet<RoleId> = eligibilities
+            .iter()
+            .chain(&assigned)
+            .map(|a| a.role_id)
+            .chain(history.iter().map(|a| a.role_id))
+            .collect();
+        let wanted: Vec<RoleId> = wanted.into_iter().collect();
+        let roles: HashMap<RoleId, RoleRecord> = store
+            .find_roles(&wanted)
+            .await?
+            .into_iter()
+            .map(|r| (r.info.id, r))
+            .collect();
         let is_open = |a: &Activation| {
             a.state.is_open() || (a.state == ActivationState::Active && a.ends_at > now)
         };

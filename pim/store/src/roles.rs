@@ -69,7 +69,8 @@ impl Store {
     }
 
     /// The roles among `ids` that exist, read in one query and without their owners: for
-    /// lists that weigh several roles' policies at once (an approver's inbox and badge).
+    /// lists that weigh several roles' policies at once (an approver's inbox and badge, a
+    /// person's My roles).
     pub async fn find_roles(&self, ids: &[RoleId]) -> Result<Vec<RoleRecord>, StoreError> {
         if ids.is_empty() {
             return Ok(Vec::new());
