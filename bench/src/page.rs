@@ -39,6 +39,9 @@ pub struct PageFigures {
     hello: LoadResult,
     /// The same page once the organisation around the user is large.
     large: LoadResult,
+    /// The Approvals page among the large organisation's waiting requests, all of them the
+    /// page's user's to decide.
+    inbox: LoadResult,
     /// The rendered page as sent, HTML and hydration data together.
     page_bytes: usize,
 }
@@ -52,10 +55,14 @@ pub async fn run(work: &Path, site_root: &Path, seconds: u64) -> anyhow::Result<
     let hello = load::run(&hello_url, None, CONNECTIONS, seconds).await?;
     crate::large_org::seed(&stint_app.pim, &stint_app.roles).await?;
     let large = load::run(url, cookie, CONNECTIONS, seconds).await?;
+    let inbox_url = url.replace("/roles", "/approvals");
+    expect_waiting_requests(&inbox_url, &stint_app.cookie).await?;
+    let inbox = load::run(&inbox_url, cookie, CONNECTIONS, seconds).await?;
     Ok(PageFigures {
         stint,
         hello,
         large,
+        inbox,
         page_bytes: stint_app.page_bytes,
     })
 }
@@ -95,11 +102,21 @@ impl PageFigures {
             self.stint.requests_per_second,
             crate::mark(scaled >= LARGE_ORG_TARGET)
         );
-        let errors = self.stint.errors + self.hello.errors + self.large.errors;
+        let waiting = people / crate::large_org::PENDING_EVERY;
+        println!(
+            "| Approvals page with {waiting} requests waiting for the user, req/s | {:.0} (p99 {:.1} ms) | {:.0} (My roles alone) | {:.2} × | reported |",
+            self.inbox.requests_per_second,
+            self.inbox.p99_ms,
+            self.stint.requests_per_second,
+            self.inbox.requests_per_second / self.stint.requests_per_second.max(f64::EPSILON),
+        );
+        let errors = self.stint.errors + self.hello.errors + self.large.errors + self.inbox.errors;
         if errors > 0 {
             println!(
                 "| Errors during load | {} (large organisation: {}) | {} | | |",
-                self.stint.errors, self.large.errors, self.hello.errors
+                self.stint.errors,
+                self.large.errors + self.inbox.errors,
+                self.hello.errors
             );
         }
     }
@@ -218,4 +235,22 @@ async fn spawn_stint(work: &Path, site_root: &Path) -> anyhow::Result<StintUnder
         pim,
         roles,
     })
+}
+
+/// Fails unless the Approvals page lists the large organisation's last waiting request, so
+/// the figure measures a full inbox and not an empty or refused page.
+async fn expect_waiting_requests(url: &str, cookie: &str) -> anyhow::Result<()> {
+    let last = crate::large_org::PEOPLE - crate::large_org::PENDING_EVERY;
+    let body = reqwest::Client::new()
+        .get(url)
+        .header("cookie", cookie)
+        .send()
+        .await?
+        .text()
+        .await?;
+    anyhow::ensure!(
+        body.contains(&format!("Person {last:04}")),
+        "the Approvals page did not list the waiting requests"
+    );
+    Ok(())
 }
