@@ -16,9 +16,10 @@ use pim_core::notify_rules::MatrixEvent;
 use pim_core::principal::Principal;
 use pim_core::role::BuiltinRole;
 use pim_core::time::DAY;
+use pim_core::user::User;
 use pim_core::{ActivationId, RoleId, UserId};
 use pim_store::Tx;
-use pim_store::approvals::NewDecision;
+use pim_store::approvals::{ActivationCounts, NewDecision};
 use pim_store::roles::RoleRecord;
 use serde_json::json;
 
@@ -37,6 +38,8 @@ pub(crate) const DEFAULT_APPROVER_ROLES: [RoleId; 2] = [
 /// Pending requests considered per inbox load; far more than anyone can review at once.
 const INBOX_SCAN: i64 = 500;
 const HISTORY: i64 = 200;
+/// How far back an approver sees the requester's recent activations of the role.
+const HISTORY_WINDOW: i64 = 30 * DAY;
 
 /// A decision as the approver submits it.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
@@ -62,20 +65,48 @@ impl DecisionForm {
 }
 
 impl Pim {
-    /// Requests waiting for the caller's decision, newest first.
+    /// Requests waiting for the caller's decision, newest first. Their decisions, requesters
+    /// and histories are read for all of them at once, not per request.
     pub async fn approval_inbox(&self, who: &Principal) -> Result<Vec<ApprovalItem>, ServiceError> {
-        let mut items = Vec::new();
-        for (request, role, approvers) in self.pending_for(who).await? {
-            let decisions = self.store().decisions_on(request.id).await?;
-            if decisions.iter().any(|d| d.approver_id == who.user_id) {
-                continue;
-            }
-            items.push(
-                self.item(who, request, &role, &approvers, decisions)
-                    .await?,
-            );
-        }
-        Ok(items)
+        let pending = self.pending_for(who).await?;
+        let ids: Vec<ActivationId> = pending.iter().map(|(r, _, _)| r.id).collect();
+        let mut decisions = self.store().decisions_on_many(&ids).await?;
+        let undecided: Vec<_> = pending
+            .into_iter()
+            .filter_map(|(request, role, approvers)| {
+                let decisions = decisions.remove(&request.id).unwrap_or_default();
+                let mine = decisions.iter().any(|d| d.approver_id == who.user_id);
+                (!mine).then_some((request, role, approvers, decisions))
+            })
+            .collect();
+        let requesters: Vec<UserId> = undecided.iter().map(|(r, ..)| r.user_id).collect();
+        let requesters = self.store().find_users(&requesters).await?;
+        let asked: Vec<_> = undecided
+            .iter()
+            .map(|(r, ..)| (r.id, r.user_id, r.role_id))
+            .collect();
+        let counts = self
+            .store()
+            .activation_counts_many(&asked, self.now().plus_seconds(-HISTORY_WINDOW))
+            .await?;
+        undecided
+            .into_iter()
+            .map(|(request, role, approvers, decisions)| {
+                let requester = requesters
+                    .get(&request.user_id)
+                    .ok_or(ServiceError::NotFound)?;
+                let counts = counts
+                    .get(&(request.user_id, request.role_id))
+                    .copied()
+                    .unwrap_or_default();
+                let read = ReadAbout {
+                    decisions,
+                    requester,
+                    counts,
+                };
+                Ok(self.item_with(who, request, &role, &approvers, read))
+            })
+            .collect()
     }
 
     /// How many requests and changes wait for the caller's decision (the navigation badge):
@@ -429,7 +460,6 @@ impl Pim {
         approvers: &[UserId],
         decisions: Vec<Decision>,
     ) -> Result<ApprovalItem, ServiceError> {
-        let now = self.now();
         let requester = self
             .store()
             .find_user(request.user_id)
@@ -440,16 +470,39 @@ impl Pim {
             .activation_counts(
                 request.user_id,
                 request.role_id,
-                now.plus_seconds(-30 * DAY),
+                self.now().plus_seconds(-HISTORY_WINDOW),
                 request.id,
             )
             .await?;
+        let read = ReadAbout {
+            decisions,
+            requester: &requester,
+            counts,
+        };
+        Ok(self.item_with(who, request, role, approvers, read))
+    }
+
+    /// The request as `who` sees it, from what has been read about it.
+    fn item_with(
+        &self,
+        who: &Principal,
+        request: Activation,
+        role: &RoleRecord,
+        approvers: &[UserId],
+        read: ReadAbout<'_>,
+    ) -> ApprovalItem {
+        let ReadAbout {
+            decisions,
+            requester,
+            counts,
+        } = read;
+        let now = self.now();
         let can_decide = request.state == ActivationState::PendingApproval
             && request.decide_by.is_none_or(|d| now < d)
             && request.user_id != who.user_id
             && approvers.contains(&who.user_id)
             && decisions.iter().all(|d| d.approver_id != who.user_id);
-        Ok(ApprovalItem {
+        ApprovalItem {
             risk: RiskSignals {
                 first_activation: counts.ever == 0,
                 outside_business_hours: outside_business_hours(
@@ -457,14 +510,14 @@ impl Pim {
                 ),
                 recent_activations: u32::try_from(counts.since).unwrap_or(u32::MAX),
             },
-            requester_name: requester.display_name,
-            requester_email: requester.email,
+            requester_name: requester.display_name.clone(),
+            requester_email: requester.email.clone(),
             tier: role.info.tier.level(),
             quorum: role.policy.activation.quorum,
             request,
             decisions,
             can_decide,
-        })
+        }
     }
 }
 
@@ -529,4 +582,11 @@ pub(crate) async fn current_approvers(
 ) -> Result<Vec<UserId>, pim_store::StoreError> {
     tx.approvers(&policy.activation.approvers, DEFAULT_APPROVER_ROLES, now)
         .await
+}
+
+/// What an approval item shows besides the request, its role and its approvers.
+struct ReadAbout<'a> {
+    decisions: Vec<Decision>,
+    requester: &'a User,
+    counts: ActivationCounts,
 }

@@ -763,3 +763,71 @@ async fn the_navigation_badge_counts_exactly_the_requests_in_each_persons_inbox(
         "requests past their decide-by time wait for nobody"
     );
 }
+
+#[tokio::test]
+async fn each_request_in_a_full_inbox_shows_its_own_requester_decisions_and_history() {
+    let mut w = world(2, 2).await;
+    let (carol, mut carol_key) =
+        signed_in_user(&w.f, &w.admin.who, "Carol Clerk", "carol@example.com").await;
+    assign(
+        &w.f,
+        &w.admin.who,
+        &mut w.admin.key,
+        "carol@example.com",
+        w.role,
+        30,
+    )
+    .await;
+    // Bob held the role once before: approved by both, then handed back.
+    let earlier = w.request().await;
+    for i in 0..2 {
+        decide(&w.f, &mut w.approvers[i], earlier, &approve())
+            .await
+            .unwrap();
+    }
+    w.f.clock.advance(HOUR);
+    w.f.pim.deactivate(&w.bob.who, earlier).await.unwrap();
+    let bobs = w.request().await;
+    let carols = activate_as(&w.f, &carol, &mut carol_key, w.role, &form(HOUR))
+        .await
+        .unwrap()
+        .id;
+    decide(&w.f, &mut w.approvers[1], carols, &approve())
+        .await
+        .unwrap();
+
+    let inbox = w.f.pim.approval_inbox(&w.approvers[0].who).await.unwrap();
+    let ids: Vec<_> = inbox.iter().map(|i| i.request.id).collect();
+    assert_eq!(ids.len(), 2);
+    assert!(ids.contains(&bobs) && ids.contains(&carols), "{ids:?}");
+    for item in &inbox {
+        let alone =
+            w.f.pim
+                .approval_item(&w.approvers[0].who, item.request.id)
+                .await
+                .unwrap();
+        assert_eq!(
+            item, &alone,
+            "the inbox shows what the request's own page shows"
+        );
+    }
+    let bob_item = inbox.iter().find(|i| i.request.id == bobs).unwrap();
+    assert_eq!(bob_item.requester_name, "Bob Builder");
+    assert!(!bob_item.risk.first_activation);
+    assert_eq!(bob_item.risk.recent_activations, 1);
+    assert!(bob_item.decisions.is_empty());
+    let carol_item = inbox.iter().find(|i| i.request.id == carols).unwrap();
+    assert_eq!(carol_item.requester_email, "carol@example.com");
+    assert!(carol_item.risk.first_activation);
+    assert_eq!(carol_item.risk.recent_activations, 0);
+    assert_eq!(carol_item.decisions.len(), 1);
+    assert_eq!(carol_item.decisions[0].approver_name, "Approver 1");
+
+    let second = w.f.pim.approval_inbox(&w.approvers[1].who).await.unwrap();
+    let second: Vec<_> = second.iter().map(|i| i.request.id).collect();
+    assert_eq!(
+        second,
+        vec![bobs],
+        "a request they decided on leaves their inbox"
+    );
+}

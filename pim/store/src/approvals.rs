@@ -10,7 +10,7 @@ use crate::db::{Conn, on_conn, on_tx};
 use crate::{Store, StoreError, Tx, on_pool};
 
 #[derive(sqlx::FromRow)]
-struct DecisionRow {
+pub(crate) struct DecisionRow {
     request_id: String,
     approver_id: String,
     approver_name: String,
@@ -19,10 +19,12 @@ struct DecisionRow {
     decided_at: i64,
 }
 
-const SELECT_DECISIONS: &str = "SELECT d.request_id, d.approver_id, u.display_name AS approver_name, \
+pub(crate) const SELECT_DECISIONS: &str = "SELECT d.request_id, d.approver_id, u.display_name AS approver_name, \
      d.verdict, d.reason, d.decided_at FROM approval_decisions d JOIN users u ON u.id = d.approver_id";
 
-fn convert_decisions(rows: Vec<DecisionRow>) -> Result<Vec<(ActivationId, Decision)>, StoreError> {
+pub(crate) fn convert_decisions(
+    rows: Vec<DecisionRow>,
+) -> Result<Vec<(ActivationId, Decision)>, StoreError> {
     rows.into_iter()
         .map(|r| {
             Ok((

@@ -116,3 +116,11 @@ impl Tx {
         Ok(())
     }
 }
+
+/// `$first, $first+1, …` for `count` values bound in that order.
+pub(crate) fn placeholders(first: usize, count: usize) -> String {
+    (first..first + count)
+        .map(|n| format!("${n}"))
+        .collect::<Vec<_>>()
+        .join(", ")
+}

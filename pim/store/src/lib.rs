@@ -26,6 +26,7 @@ mod detection;
 pub mod emergency_uses;
 pub mod enrollment;
 mod error;
+mod inbox;
 mod insights;
 pub mod metrics;
 pub mod notifications;

@@ -75,8 +75,10 @@ impl Store {
         if ids.is_empty() {
             return Ok(Vec::new());
         }
-        let binds: Vec<String> = (1..=ids.len()).map(|n| format!("${n}")).collect();
-        let sql = format!("{ROLE_SELECT} WHERE r.id IN ({})", binds.join(", "));
+        let sql = format!(
+            "{ROLE_SELECT} WHERE r.id IN ({})",
+            crate::db::placeholders(1, ids.len())
+        );
         let rows = on_pool!(self.db(), |pool| {
             let mut query = sqlx::query_as::<_, RoleRow>(&sql);
             for id in ids {
