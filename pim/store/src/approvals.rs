@@ -19,8 +19,9 @@ pub(crate) struct DecisionRow {
     decided_at: i64,
 }
 
-pub(crate) const SELECT_DECISIONS: &str = "SELECT d.request_id, d.approver_id, u.display_name AS approver_name, \
-     d.verdict, d.reason, d.decided_at FROM approval_decisions d JOIN users u ON u.id = d.approver_id";
+pub(crate) const SELECT_DECISIONS: &str = "SELECT d.request_id, d.approver_id, \
+     u.display_name AS approver_name, d.verdict, d.reason, d.decided_at \
+     FROM approval_decisions d JOIN users u ON u.id = d.approver_id";
 
 pub(crate) fn convert_decisions(
     rows: Vec<DecisionRow>,
